@@ -1,0 +1,196 @@
+"""API plumbing shared by every app: the one exception handler, pagination and error schemas."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, OperationalError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, pagination, serializers
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from .engine.errors import EngineError, SelectionError
+from .errors import AtelierError, FieldErrors
+
+logger = logging.getLogger(__name__)
+
+
+def _flatten(detail: Any, path: str, out: FieldErrors) -> None:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            child = key if not path else (f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
+            _flatten(value, child, out)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            for item in detail:
+                _flatten(item, path, out)
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    _flatten(item, f"{path}[{index}]", out)
+    else:
+        code = getattr(detail, "code", None) or "invalid"
+        out.setdefault(path or "non_field_errors", []).append({"code": str(code), "message": str(detail)})
+
+
+def field_errors(detail: Any) -> FieldErrors:
+    """Turn DRF's nested error detail into ``{"a.b[0].c": [{"code", "message"}]}``."""
+    out: FieldErrors = {}
+    _flatten(detail, "", out)
+    return out
+
+
+def summary(fields: FieldErrors, fallback: str) -> str:
+    if not fields:
+        return fallback
+    path, errors = next(iter(fields.items()))
+    text = errors[0]["message"] if path == "non_field_errors" else f"{path}: {errors[0]['message']}"
+    more = sum(len(items) for items in fields.values()) - 1
+    return f"{text} (and {more} more)" if more else text
+
+
+def error_body(code: str, message: str, fields: FieldErrors | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def _response(
+    status: int,
+    code: str,
+    message: str,
+    fields: FieldErrors | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(error_body(code, message, fields), status=status, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Render every error as ``{"code", "message", "fields"}``; an unknown one is a logged 500."""
+    set_rollback()
+    if isinstance(exc, AtelierError):
+        return _response(exc.status_code, exc.code, exc.message, exc.fields)
+    if isinstance(exc, SelectionError):
+        fields = {
+            path: [{"code": code, "message": message} for code, message in items]
+            for path, items in exc.errors.items()
+        }
+        return _response(400, exc.code, summary(fields, exc.message), fields)
+    if isinstance(exc, EngineError):
+        return _response(400, exc.code, exc.message)
+    if isinstance(exc, Http404):
+        return _response(404, "not_found", "Not found.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return _response(403, "permission_denied", "You do not have permission to do this.")
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        fields = field_errors(detail)
+        return _response(400, "invalid", summary(fields, "The request is not valid."), fields)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = field_errors(exc.detail)
+        return _response(400, "invalid", summary(fields, "The request is not valid."), fields)
+    if isinstance(exc, exceptions.ParseError):
+        return _response(400, "malformed_request", f"The body is not valid JSON: {exc.detail}")
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        return _response(exc.status_code, str(code), str(exc.detail), headers=headers)
+    if isinstance(exc, OperationalError):
+        logger.warning("Database unavailable, answered 503: %s", exc)
+        return _response(
+            503,
+            "unavailable",
+            "The database is busy or unreachable; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+    if isinstance(exc, IntegrityError):
+        logger.warning("Integrity error answered as 409: %s", exc)
+        return _response(409, "conflict", "The request conflicts with existing data; reload and try again.")
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+    return _response(500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+class StrictPageSize:
+    """A page size outside 1..max is a 400, never silently replaced by the default."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {
+            "page": {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(limits.get(parameter["name"], {}))
+        return parameters
+
+
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
+    pass
+
+
+class CursorPagination(StrictPageSize, pagination.CursorPagination):
+    """Stable pages over large, growing lists: newest first."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 20
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
+            ) from None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    code = serializers.CharField(help_text="A stable snake_case code.")
+    message = serializers.CharField(help_text="What went wrong, for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(
+            child=inline_serializer(
+                "FieldError", {"code": serializers.CharField(), "message": serializers.CharField()}
+            )
+        ),
+        help_text='Field path -> errors, e.g. {"selections.frame": [{"code": ..., "message": ...}]}.',
+    )
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI declarations of error responses, for ``@extend_schema(responses=...)``."""
+    descriptions = {
+        400: "Invalid input; `fields` names each bad field.",
+        401: "Not authenticated.",
+        403: "Not allowed.",
+        404: "Not found.",
+        409: "Conflicts with the current state.",
+        422: "Idempotency key reused with another request.",
+        429: "Too many requests.",
+    }
+    return {status: OpenApiResponse(ErrorSerializer, description=descriptions[status]) for status in statuses}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("products/<slug:code>/configure", apis.ConfigureApi.as_view(), name="product-configure"),
+]

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from products.demo import demo_documents
+from products.services import product_import
+from tests.factories import StaffFactory, UserFactory
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def customer_client(customer) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(customer)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+@pytest.fixture
+def demo_catalogue(db) -> dict:
+    """The demo products, imported and published."""
+    return {
+        document["code"]: product_import(document=document, publish=True) for document in demo_documents()
+    }
+
+
+@pytest.fixture(autouse=True)
+def _model_cache_dir(settings, tmp_path_factory):
+    """Compiled models go to a temporary folder, never the developer's cache."""
+    settings.ATELIER_MODEL_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "models")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached analyses never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_broker(request, monkeypatch):
+    """Outside integration tests the outbox relay never reaches a real broker: messages are
+    recorded, so that test runs leave nothing behind in a developer's Redis."""
+    if request.node.get_closest_marker("integration"):
+        return
+    monkeypatch.setattr("orders.outbox._publish", lambda message: None)
