@@ -1,0 +1,228 @@
+"""Catalogue endpoints: read for everyone, import/export/publish for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from configurator.api import error_responses
+
+from .choices import Currency
+from .documents import ProductDocument, StrictSerializer
+from .filters import ProductFilter
+from .selectors import product_document, product_get, product_list, product_version_get
+from .serializers import ImportResultOutput, ProductDetailOutput, ProductListOutput, VersionOutput
+from .services import product_import, product_publish
+
+_MODEL_FORMATS = ("uvl", "xcsp", "featureide", "dimacs", "sxfm")
+
+_STAFF_ONLY_OPTION_FIELDS = ("cost_delta", "labour_minutes")
+VERSION_PARAMETER = OpenApiParameter(
+    "version",
+    str,
+    description="Staff: a version number or `draft`; default: the published version.",
+)
+
+
+def is_staff(request: Request) -> bool:
+    return bool(request.user and request.user.is_staff)
+
+
+def storefront_view(document: dict[str, Any], *, version: int | None, staff: bool) -> dict[str, Any]:
+    """What the storefront needs of a document: no rules or tables, and costs for staff only."""
+
+    def strip(item: dict[str, Any]) -> dict[str, Any]:
+        if staff:
+            return item
+        return {key: value for key, value in item.items() if key not in _STAFF_ONLY_OPTION_FIELDS}
+
+    baseline = dict(document["baseline"])
+    if not staff:
+        baseline.pop("unit_cost")
+    option_sets = []
+    for option_set in document["option_sets"]:
+        data = strip(option_set)
+        if "options" in data:
+            data = {**data, "options": [strip(option) for option in data["options"]]}
+        option_sets.append(data)
+    return {
+        "code": document["code"],
+        "name": document["name"],
+        "description": document["description"],
+        "currency": document["currency"],
+        "version": version,
+        "baseline": baseline,
+        "option_sets": option_sets,
+    }
+
+
+class ProductListApi(generics.ListAPIView):
+    """Active, published products; staff see every product and its draft values."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ProductListOutput
+    filterset_class = ProductFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name", "created_at"]
+
+    def get_queryset(self):
+        return product_list(staff=is_staff(self.request))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "staff": is_staff(self.request)}
+
+    @extend_schema(responses={200: ProductListOutput(many=True), **error_responses(400, 404)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ProductDetailApi(APIView):
+    """A product as the storefront shows it: baseline, option sets, values and defaults."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[VERSION_PARAMETER], responses={200: ProductDetailOutput, **error_responses(404)}
+    )
+    def get(self, request: Request, code: str) -> Response:
+        staff = is_staff(request)
+        product = product_get(code=code, staff=staff)
+        version = product_version_get(
+            product=product, version=request.query_params.get("version"), staff=staff
+        )
+        document = product_document(product=product, version=version)
+        number = version.number if version is not None else None
+        return Response(storefront_view(document, version=number, staff=staff))
+
+
+class ProductImportApi(APIView):
+    """Create a product, or replace a product's draft, from a product document or from a
+    third-party model file (all or nothing; see docs/importers.md).
+
+    A body whose ``format`` is ``uvl``, ``xcsp``, ``featureide``, ``dimacs`` or ``sxfm`` carries the
+    model file's text in ``content``; any other body is a product document (its ``format`` is
+    ``atelier-product/1``). The model format is a body field, not a ``?format=`` parameter, which
+    DRF reserves for choosing the response's renderer."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    class ModelFileInput(StrictSerializer):
+        format = serializers.ChoiceField(choices=_MODEL_FORMATS)
+        content = serializers.CharField(trim_whitespace=False, help_text="The model file's text.")
+        filename = serializers.CharField(max_length=200, required=False, help_text="Named in errors.")
+        code = serializers.SlugField(max_length=64, required=False, help_text="Default: from the file name.")
+        name = serializers.CharField(max_length=200, required=False)
+        currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+        price = serializers.DecimalField(
+            max_digits=12,
+            decimal_places=2,
+            min_value=0,
+            required=False,
+            help_text="The baseline price; default: the model's, else 0.",
+        )
+        lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, default=0)
+        groups = serializers.BooleanField(default=True, help_text="DIMACS: recover alternative groups.")
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="ProductImport",
+            serializers=[ProductDocument, ModelFileInput],
+            resource_type_field_name=None,
+        ),
+        parameters=[OpenApiParameter("publish", bool, description="Publish the imported draft at once.")],
+        responses={201: ImportResultOutput, **error_responses(400, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        publish = request.query_params.get("publish", "").lower() in ("1", "true", "yes")
+        document = request.data
+        if isinstance(document, dict) and document.get("format") in _MODEL_FORMATS:
+            document = self.read_model_file(document)
+        product = product_import(document=document, actor=request.user, publish=publish)
+        result = {
+            "code": product.code,
+            "name": product.name,
+            "option_sets": product.option_sets.count(),
+            "rules": product.rules.count(),
+            "tables": product.tables.count(),
+            "version": product.current_version.number if product.current_version_id else None,
+        }
+        return Response(ImportResultOutput(result).data, status=status.HTTP_201_CREATED)
+
+    def read_model_file(self, data: dict[str, Any]) -> dict[str, Any]:
+        from .importers import ProductInfo, load_model
+
+        serializer = self.ModelFileInput(data=data)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        model_format = given["format"]
+        info = ProductInfo(
+            code=given.get("code"),
+            name=given.get("name"),
+            currency=given.get("currency"),
+            price=given.get("price"),
+            lead_time_days=given["lead_time_days"],
+        )
+        filename = (
+            given.get("filename")
+            or f"model.{'xml' if model_format in ('xcsp', 'featureide') else model_format}"
+        )
+        return load_model(
+            given["content"],
+            format=model_format,
+            filename=filename,
+            info=info,
+            find_names=False,
+            groups=given["groups"],
+        ).document
+
+
+class ProductExportApi(APIView):
+    """The product document of the draft or of a version."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", str, description="A version number; default: the draft.")],
+        responses={
+            200: {"type": "object", "description": "A product document."},
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request: Request, code: str) -> Response:
+        product = product_get(code=code, staff=True)
+        requested = request.query_params.get("version") or "draft"
+        version = product_version_get(product=product, version=requested, staff=True)
+        return Response(product_document(product=product, version=version))
+
+
+class ProductPublishApi(APIView):
+    """Freeze the draft into a new published version (a no-op when nothing changed)."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=None, responses={201: VersionOutput, **error_responses(400, 401, 403, 404)})
+    def post(self, request: Request, code: str) -> Response:
+        product = product_get(code=code, staff=True)
+        version = product_publish(product=product, actor=request.user)
+        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class ProductVersionListApi(generics.ListAPIView):
+    """Published versions of a product, newest first."""
+
+    permission_classes = [permissions.IsAdminUser]
+    serializer_class = VersionOutput
+    filter_backends: list = []
+
+    def get_queryset(self):
+        product = product_get(code=self.kwargs["code"], staff=True)
+        return product.versions.select_related("published_by").defer("document").order_by("-number")
+
+    @extend_schema(responses={200: VersionOutput(many=True), **error_responses(401, 403, 404)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,34 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from products.demo import demo_documents
+from products.services import product_import
+
+#: Demo accounts: username, password, staff. For a local demo only.
+DEMO_USERS = (("admin", "admin", True), ("alice", "alice", False), ("bob", "bob", False))
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo catalogue, published, and the demo accounts. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, verbosity: int = 1, **options) -> None:
+        lines = []
+        for document in demo_documents():
+            product = product_import(document=document, publish=True)
+            lines.append(f"Product {product.code}: version {product.current_version.number}")
+        users = get_user_model()
+        for username, password, staff in DEMO_USERS:
+            user, created = users.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
+            if created:
+                user.set_password(password)
+                user.is_staff = user.is_superuser = staff
+                user.save()
+            lines.append(
+                f"User {username} ({'staff' if staff else 'customer'}){' created' if created else ''}"
+            )
+        if verbosity:
+            self.stdout.write("\n".join(lines))

@@ -1,0 +1,179 @@
+"""Reads from the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from configurator.errors import NotFound
+
+from .documents import (
+    COST_MODEL_FIELDS,
+    canonical_cost_model,
+    canonical_document,
+    checksum,
+    validate_document,
+)
+from .models import (
+    OPTION_SET_SETTINGS,
+    Option,
+    OptionSet,
+    Product,
+    ProductCostModel,
+    ProductVersion,
+    SiteCostModel,
+)
+
+_OPTION_SET_FIELDS = ("code", "name", "kind", "help_text", *OPTION_SET_SETTINGS)
+_OPTION_FIELDS = ("code", "name", "price_delta", "cost_delta", "labour_minutes", "material", "level")
+
+
+def product_list(*, staff: bool) -> QuerySet[Product]:
+    """Products a caller may see: active published ones, or every product for staff. The version's
+    document is deferred: it can be large, and most reads need only its summary columns."""
+    products = Product.objects.select_related("current_version").defer("current_version__document")
+    if not staff:
+        products = products.filter(is_active=True, current_version__isnull=False)
+    return products.order_by("name", "code")
+
+
+def product_get(*, code: str, staff: bool) -> Product:
+    try:
+        return product_list(staff=staff).get(code=code)
+    except Product.DoesNotExist:
+        raise NotFound(f"No product with code {code!r}.", code="product_not_found") from None
+
+
+def product_version_get(*, product: Product, version: str | None, staff: bool) -> ProductVersion | None:
+    """The version a request names: the current one by default; staff may name a number."""
+    if version in (None, "", "current"):
+        if product.current_version is None:
+            raise NotFound(f"{product.code} has no published version yet.", code="not_published")
+        return product.current_version
+    if not staff:
+        raise NotFound("Only the current version is available.", code="version_not_found")
+    if version == "draft":
+        return None
+    try:
+        return product.versions.get(number=int(version))
+    except (ValueError, ProductVersion.DoesNotExist):
+        raise NotFound(f"{product.code} has no version {version!r}.", code="version_not_found") from None
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the engine model of a request comes from: a published version or the draft."""
+
+    version: int | None
+    version_pk: int | None
+    checksum: str
+    load_document: Callable[[], dict[str, Any]]
+
+
+def product_model_source(*, product: Product, version: str | None, staff: bool) -> ModelSource:
+    chosen = product_version_get(product=product, version=version, staff=staff)
+    if chosen is not None:
+        return ModelSource(
+            version=chosen.number,
+            version_pk=chosen.pk,
+            checksum=chosen.checksum,
+            load_document=lambda: ProductVersion.objects.values_list("document", flat=True).get(pk=chosen.pk),
+        )
+    document, _ = validate_document(resolved_document(canonical_document(product_draft_data(product))))
+    return ModelSource(
+        version=None, version_pk=None, checksum=checksum(document), load_document=lambda: document
+    )
+
+
+def product_draft_data(product: Product) -> dict[str, Any]:
+    """The draft rows as a (non-canonical) document; ``canonical_document`` normalizes it."""
+    product = (
+        Product.objects.filter(pk=product.pk)
+        .prefetch_related(
+            Prefetch(
+                "option_sets",
+                queryset=OptionSet.objects.order_by("position", "id").prefetch_related(
+                    Prefetch("options", queryset=Option.objects.order_by("position", "id"))
+                ),
+            ),
+            "rules",
+            "tables",
+            "price_rules",
+            "quantity_breaks",
+        )
+        .select_related("cost_model")
+        .get()
+    )
+    option_sets = []
+    for option_set in product.option_sets.all():
+        data = {field: getattr(option_set, field) for field in _OPTION_SET_FIELDS}
+        data["options"] = [
+            {field: getattr(option, field) for field in _OPTION_FIELDS} for option in option_set.options.all()
+        ]
+        option_sets.append(data)
+    return {
+        "code": product.code,
+        "name": product.name,
+        "description": product.description,
+        "currency": product.currency,
+        "active": product.is_active,
+        "baseline": {
+            "price": product.baseline_price,
+            "unit_cost": product.baseline_unit_cost,
+            "lead_time_days": product.baseline_lead_time_days,
+        },
+        "option_sets": option_sets,
+        "rules": [
+            {"code": rule.code, "when": rule.when, "require": rule.require, "message": rule.message}
+            for rule in sorted(product.rules.all(), key=lambda rule: (rule.position, rule.id))
+        ],
+        "tables": [
+            {"code": table.code, "message": table.message, "option_sets": table.columns, "rows": table.rows}
+            for table in sorted(product.tables.all(), key=lambda table: (table.position, table.id))
+        ],
+        "pricing": {
+            "cost_model": _cost_model_data(getattr(product, "cost_model", None)),
+            "price_rules": [
+                {
+                    "code": rule.code,
+                    "label": rule.label,
+                    "when": rule.when,
+                    "amount": rule.amount,
+                    "percent": rule.percent,
+                }
+                for rule in sorted(product.price_rules.all(), key=lambda rule: (rule.position, rule.id))
+            ],
+            "quantity_breaks": {
+                "mode": product.quantity_break_mode,
+                "tiers": [
+                    {"min_quantity": tier.min_quantity, "percent": tier.percent}
+                    for tier in product.quantity_breaks.all()
+                ],
+            },
+        },
+    }
+
+
+def _cost_model_data(cost_model: ProductCostModel | SiteCostModel | None) -> dict[str, Any] | None:
+    if cost_model is None:
+        return None
+    return {field: getattr(cost_model, field) for field in COST_MODEL_FIELDS}
+
+
+def resolved_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A document whose pricing names its cost model: the product's own, else the site-wide one.
+    Published versions are resolved, so that later changes to the site-wide model never reprice them."""
+    if document["pricing"]["cost_model"] is not None:
+        return document
+    site = canonical_cost_model(_cost_model_data(SiteCostModel.current()))
+    return {**document, "pricing": {**document["pricing"], "cost_model": site}}
+
+
+def product_document(*, product: Product, version: ProductVersion | None = None) -> dict[str, Any]:
+    """The canonical document of a version, or of the draft when no version is given."""
+    if version is not None:
+        return version.document
+    return canonical_document(product_draft_data(product))

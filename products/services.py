@@ -1,0 +1,150 @@
+"""Writes to the catalogue: import a document as a product's draft, publish a draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from configurator.errors import ValidationFailed
+
+from .documents import canonical_document, checksum, validate_document
+from .models import (
+    OPTION_SET_SETTINGS,
+    CompatibilityTable,
+    Option,
+    OptionSet,
+    PriceRule,
+    Product,
+    ProductCostModel,
+    ProductVersion,
+    QuantityBreak,
+    Rule,
+)
+from .selectors import product_draft_data, resolved_document
+
+
+@transaction.atomic
+def product_import(*, document: Any, actor=None, publish: bool = False) -> Product:
+    """Create a product, or replace an existing product's draft, from a document. All or nothing."""
+    canonical, _ = validate_document(document)
+    product, _ = Product.objects.select_for_update().get_or_create(
+        code=canonical["code"],
+        defaults=_product_fields(canonical),
+    )
+    for field, value in _product_fields(canonical).items():
+        setattr(product, field, value)
+    product.save()
+    product.option_sets.all().delete()
+    product.rules.all().delete()
+    product.tables.all().delete()
+    product.price_rules.all().delete()
+    product.quantity_breaks.all().delete()
+    ProductCostModel.objects.filter(product=product).delete()
+    _create_draft_rows(product, canonical)
+    _create_pricing_rows(product, canonical["pricing"])
+    if publish:
+        product.current_version = product_publish(product=product, actor=actor)
+    return product
+
+
+def _product_fields(document: dict[str, Any]) -> dict[str, Any]:
+    baseline = document["baseline"]
+    return {
+        "name": document["name"],
+        "description": document["description"],
+        "currency": document["currency"],
+        "is_active": document["active"],
+        "baseline_price": baseline["price"],
+        "baseline_unit_cost": baseline["unit_cost"],
+        "baseline_lead_time_days": baseline["lead_time_days"],
+        "quantity_break_mode": document["pricing"]["quantity_breaks"]["mode"],
+    }
+
+
+def _create_draft_rows(product: Product, document: dict[str, Any]) -> None:
+    options: list[Option] = []
+    for position, data in enumerate(document["option_sets"]):
+        fields = {key: data[key] for key in OPTION_SET_SETTINGS if key in data}
+        option_set = OptionSet.objects.create(
+            product=product,
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            help_text=data["help_text"],
+            position=position,
+            **fields,
+        )
+        options.extend(
+            Option(option_set=option_set, position=index, **option)
+            for index, option in enumerate(data.get("options", ()))
+        )
+    Option.objects.bulk_create(options, batch_size=1000)
+    Rule.objects.bulk_create(
+        [Rule(product=product, position=index, **rule) for index, rule in enumerate(document["rules"])],
+        batch_size=1000,
+    )
+    CompatibilityTable.objects.bulk_create(
+        [
+            CompatibilityTable(
+                product=product,
+                position=index,
+                code=table["code"],
+                message=table["message"],
+                columns=table["option_sets"],
+                rows=table["rows"],
+            )
+            for index, table in enumerate(document["tables"])
+        ],
+        batch_size=100,
+    )
+
+
+def _create_pricing_rows(product: Product, pricing: dict[str, Any]) -> None:
+    if pricing["cost_model"] is not None:
+        ProductCostModel.objects.create(product=product, **pricing["cost_model"])
+    PriceRule.objects.bulk_create(
+        [
+            PriceRule(product=product, position=index, **rule)
+            for index, rule in enumerate(pricing["price_rules"])
+        ]
+    )
+    QuantityBreak.objects.bulk_create(
+        [QuantityBreak(product=product, **tier) for tier in pricing["quantity_breaks"]["tiers"]]
+    )
+
+
+@transaction.atomic
+def product_publish(*, product: Product, actor=None) -> ProductVersion:
+    """Freeze the draft into a new immutable version; publishing an unchanged draft is a no-op."""
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=product.pk)
+    )
+    draft = resolved_document(canonical_document(product_draft_data(product)))
+    try:
+        document, _ = validate_document(draft)
+    except ValidationFailed as error:
+        raise ValidationFailed(
+            f"The draft cannot be published: {error.message}", code="invalid_draft", fields=error.fields
+        ) from None
+    digest = checksum(document)
+    current = product.current_version
+    if current is not None and current.checksum == digest:
+        return current
+    latest = product.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = ProductVersion.objects.create(
+        product=product,
+        number=latest + 1,
+        document=document,
+        checksum=digest,
+        name=document["name"],
+        currency=document["currency"],
+        baseline_price=document["baseline"]["price"],
+        baseline_lead_time_days=document["baseline"]["lead_time_days"],
+        published_at=timezone.now(),
+        published_by=actor if getattr(actor, "pk", None) else None,
+    )
+    product.current_version = version
+    product.save(update_fields=["current_version", "updated_at"])
+    return version
