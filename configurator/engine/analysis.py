@@ -1,0 +1,123 @@
+"""Analyse a compiled model for staff: dead and core values, rules that never fire, contradict
+the rest or are redundant, and the number of valid configurations."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from .compile import CompiledModel
+from .configurator import Configurator
+from .model import Kind
+from .results import Analysis, Choice, Count
+from .solver import SatBackend
+
+#: Exact counting (projected model counting with Ganak) is attempted up to this many CNF variables;
+#: beyond it the count is the product of the domain sizes, an upper bound (``exact=False``).
+MAX_COUNT_VARIABLES = 200_000
+
+
+def analyse(
+    compiled: CompiledModel, configurator: Configurator | None = None, count_timeout: float | None = None
+) -> Analysis:
+    """Analyse a model (see docs/engine.md); ``count_timeout`` bounds the time of exact counting."""
+    configurator = configurator or Configurator(compiled)
+    guidance = configurator.guide({}, explain=False)
+    if not guidance.validation.consistent:
+        conflict = guidance.conflict.explanation
+        contradicting = tuple(ref.code for ref in conflict.constraints if ref.kind == "rule")
+        return Analysis(False, (), (), (), contradicting, (), Count(0, True, "sat"), conflict)
+    dead: list[Choice] = []
+    core: list[Choice] = []
+    for option_set in guidance.option_sets:
+        if option_set.kind in (Kind.SINGLE, Kind.MULTI):
+            for value in option_set.values:
+                if not value.selectable:
+                    dead.append(Choice(option_set.code, value.value))
+                elif value.implied:
+                    core.append(Choice(option_set.code, value.value))
+        elif option_set.kind is Kind.BOOLEAN:
+            true = next(value for value in option_set.values if value.value is True)
+            if not true.selectable:
+                dead.append(Choice(option_set.code, True))
+            elif true.implied:
+                core.append(Choice(option_set.code, True))
+    backend = configurator.core_backend
+    selectors = configurator.selectors
+    never, contradicting, redundant = [], [], []
+    for constraint in compiled.constraints:
+        if constraint.kind != "rule":
+            continue
+        others = [selector for selector in selectors if selector != constraint.selector]
+        if constraint.when is not None and not backend.solve([*selectors, constraint.when_lit]):
+            never.append(constraint.code)
+            if backend.solve([*others, constraint.when_lit]):
+                contradicting.append(constraint.code)
+        if not backend.solve([*others, constraint.when_lit, -constraint.require_lit]):
+            redundant.append(constraint.code)
+    return Analysis(
+        True,
+        tuple(dead),
+        tuple(core),
+        tuple(never),
+        tuple(contradicting),
+        tuple(redundant),
+        count_configurations(compiled, count_timeout),
+        None,
+    )
+
+
+def count_configurations(compiled: CompiledModel, timeout: float | None = None) -> Count:
+    """The number of valid configurations: projected model counting onto the variables that decide
+    each option set (so auxiliary variables never inflate it); a text set counts as empty or not.
+
+    With ``timeout`` (seconds) the counter runs in a child process and is stopped when the time is
+    up; the answer is then the product of the domain sizes, an upper bound (``exact=False``)."""
+    bound = Count(_domain_product(compiled), False, "bound: product of the option sets' domain sizes")
+    if compiled.nvars > MAX_COUNT_VARIABLES:
+        return bound
+    backend = SatBackend(compiled.nvars, compiled.clauses)
+    try:
+        if not backend.solve(compiled.selectors):
+            return Count(0, True, "sat")
+    finally:
+        backend.close()
+    projection = compiled.projection()
+    if not projection:
+        return Count(1, True, "sat")
+    clauses = [*compiled.clauses, *([selector] for selector in compiled.selectors)]
+    if timeout is None:
+        return Count(count_models(compiled.nvars, clauses, projection), True, METHOD)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(count_models, (compiled.nvars, clauses, projection))
+        try:
+            return Count(pending.get(timeout), True, METHOD)
+        except multiprocessing.TimeoutError:
+            pool.terminate()
+            return Count(bound.value, False, f"{bound.method} (exact counting took over {timeout:g} s)")
+
+
+METHOD = "ganak projected model counting"
+
+
+def count_models(nvars: int, clauses: list[list[int]], projection: tuple[int, ...]) -> int:
+    """Projected model count of a CNF with Ganak (pyganak)."""
+    import pyganak
+
+    counter = pyganak.Counter()
+    counter.new_vars(nvars)
+    counter.add_clauses(clauses)
+    counter.set_sampling_set(list(projection))
+    return int(counter.count())
+
+
+def _domain_product(compiled: CompiledModel) -> int:
+    total = 1
+    for encoding in compiled.sets:
+        if encoding.kind is Kind.MULTI:
+            total *= 2 ** len(encoding.options)
+        elif encoding.kind is Kind.TEXT:
+            total *= min(len(encoding.var), 2)
+        else:
+            total *= len(encoding.var)
+    return total
