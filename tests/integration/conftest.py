@@ -1,0 +1,227 @@
+"""Real worker processes against the real broker. Outside CI a missing Redis skips these tests;
+in CI (``CI=true``) it fails them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+
+from configurator.broker import broker_problem
+from configurator.celery import app
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    url = settings.CELERY_BROKER_URL
+    problem = broker_problem(url)
+    if problem:
+        message = f"the Celery broker at {url} is not reachable: {problem}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def start_worker(*, queues: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "configurator",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--queues",
+        ",".join(queues),
+        "--concurrency",
+        "1",
+        "--hostname",
+        hostname,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    process.hostname = hostname
+    return process
+
+
+def wait_until_ready(process: subprocess.Popen, timeout: float = 60) -> str:
+    """Wait for the worker to answer a broadcast ping; returns its node name."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited early:\n{process.stdout.read()}")
+        replies = app.control.ping(destination=[process.hostname], timeout=0.5) or []
+        if any(process.hostname in reply for reply in replies):
+            return process.hostname
+    raise AssertionError("the worker did not answer a ping in time")
+
+
+def stop_worker(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+@pytest.fixture
+def worker(broker_url) -> Iterator[subprocess.Popen]:
+    process = start_worker(queues=["default"])
+    try:
+        wait_until_ready(process)
+        yield process
+    finally:
+        stop_worker(process)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, that the test can stop and start."""
+
+    def __init__(self, folder) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            message = "redis-server is not installed"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while broker_problem(self.url, timeout=0.5):
+            if time.monotonic() > deadline:
+                raise AssertionError("the private redis-server did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    redis = PrivateRedis(tmp_path)
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@contextmanager
+def celery_broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at another broker for the duration.
+
+    Celery reads the ``CELERY_BROKER_URL`` environment variable ahead of its configuration
+    (``Settings.broker_url``), so both are switched; CI exports that variable."""
+    previous_setting = app.conf.broker_url
+    previous_environment = os.environ.get("CELERY_BROKER_URL")
+    app.conf.broker_url = url
+    os.environ["CELERY_BROKER_URL"] = url
+    app._after_fork()  # drop pooled connections and producers made for the previous broker
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous_setting
+        if previous_environment is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_environment
+        app._after_fork()
+
+
+def database_url() -> str:
+    """The URL of the test database, for worker processes."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict["USER"] or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
+    return (
+        f"postgres://{user}{password}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
+        f"{settings_dict['NAME']}"
+    )
+
+
+def start_beat(*, env: dict[str, str], folder) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "configurator",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(folder / "beat-schedule"),
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")

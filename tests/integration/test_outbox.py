@@ -1,0 +1,96 @@
+"""The outbox with a real broker and real worker processes: an order reaches the queue once, also
+when it was placed while the broker was unreachable."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from orders.models import Order, OutboxMessage
+from products.demo import demo_documents
+from products.services import product_import
+from tests.factories import UserFactory
+from tests.integration.conftest import (
+    celery_broker,
+    database_url,
+    start_beat,
+    start_worker,
+    stop_worker,
+    wait_for,
+    wait_until_ready,
+)
+from tests.orders.conftest import place
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def customer_client():
+    for document in demo_documents():
+        product_import(document=document, publish=True)
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
+
+
+def worker_env(private_redis, tmp_path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": private_redis.url,
+        "ATELIER_OUTBOX_SWEEP_SECONDS": "1",
+        "ATELIER_MODEL_CACHE_DIR": str(tmp_path / "models"),
+    }
+
+
+def is_queued(order_id) -> bool:
+    return Order.objects.filter(pk=order_id, status="queued").exists()
+
+
+def test_a_placed_order_is_routed_and_queued_by_a_real_worker(customer_client, private_redis, tmp_path):
+    private_redis.start()
+    worker = start_worker(queues=["default"], env=worker_env(private_redis, tmp_path))
+    try:
+        with celery_broker(private_redis.url):
+            wait_until_ready(worker)
+            order_id = place(customer_client).json()["id"]
+            assert OutboxMessage.objects.get().sent_at is not None
+            wait_for(lambda: is_queued(order_id), what="the order to be queued")
+    finally:
+        log = stop_worker(worker)
+    order = Order.objects.get(pk=order_id)
+    assert [event.type for event in order.events.all()] == ["placed", "routed", "queued"], log
+    assert order.queue == "batch"
+    assert OutboxMessage.objects.get().acknowledged_at is not None
+
+
+def test_an_order_placed_while_the_broker_is_down_is_queued_exactly_once_when_it_is_back(
+    customer_client, private_redis, tmp_path
+):
+    with celery_broker(private_redis.url):  # nothing listens there yet
+        response = place(customer_client)
+    assert response.status_code == 201
+    order_id = response.json()["id"]
+    message = OutboxMessage.objects.get()
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert message.last_error
+
+    private_redis.start()
+    env = worker_env(private_redis, tmp_path)
+    worker = start_worker(queues=["default"], env=env)
+    beat = start_beat(env=env, folder=tmp_path)
+    try:
+        with celery_broker(private_redis.url):
+            wait_until_ready(worker)
+        wait_for(lambda: is_queued(order_id), what="the swept order to be queued")
+        # Let the sweeper run a few more times: nothing may happen twice.
+        wait_for(lambda: OutboxMessage.objects.get().acknowledged_at is not None, what="the acknowledgement")
+        time.sleep(3)
+    finally:
+        beat.terminate()
+        beat_log, _ = beat.communicate(timeout=30)
+        log = stop_worker(worker)
+    order = Order.objects.get(pk=order_id)
+    assert [event.type for event in order.events.all()] == ["placed", "routed", "queued"], log
+    assert "orders.sweep_outbox" in beat_log
