@@ -16,7 +16,7 @@ from products.selectors import product_get, product_model_source
 
 from .api import error_responses
 from .presenters import Presenter, price_payload, production_payload
-from .services import configurator_get, runtime_get
+from .services import configurator_get, runtime_get, value_explanation
 
 
 def _is_staff(request: Request) -> bool:
@@ -38,7 +38,9 @@ class ValueOutput(serializers.Serializer):
     selected = serializers.BooleanField()
     implied = serializers.BooleanField(help_text="The choices made so far force it.")
     reasons = ReasonOutput(
-        many=True, help_text="Why it is blocked: a minimal set of choices and constraints."
+        many=True,
+        help_text="Why it is blocked: a minimal set of choices and constraints. Empty on a blocked value "
+        "only when `explained` is false; POST .../explain gives its reasons.",
     )
 
 
@@ -112,12 +114,19 @@ class ConfigureOutput(serializers.Serializer):
         allow_null=True,
     )
     solver_calls = serializers.IntegerField()
+    explained = serializers.BooleanField(
+        help_text="Every blocked value carries its reasons; false when `explain` was off or the "
+        "explanation time budget ran out on a large model."
+    )
 
 
 class ConfigureInput(serializers.Serializer):
     selections = serializers.DictField(child=serializers.JSONField(allow_null=True), default=dict)
     quantity = serializers.IntegerField(min_value=1, default=1)
-    explain = serializers.BooleanField(default=True, help_text="Give reasons for blocked values.")
+    explain = serializers.BooleanField(
+        default=True,
+        help_text="Give reasons for blocked values (within the server's time budget; see `explained`).",
+    )
     complete = serializers.BooleanField(
         default=False, help_text="Also propose a full valid configuration (defaults, else the cheapest)."
     )
@@ -167,7 +176,8 @@ class ConfigureApi(APIView):
         configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
         pricer = runtime_get(checksum=source.checksum, load_document=source.load_document).pricer
         selections = configurator.parse_selections(data["selections"])
-        guidance = configurator.guide(selections, explain=data["explain"])
+        budget = settings.ATELIER_EXPLAIN_BUDGET_MS / 1000 or None
+        guidance = configurator.guide(selections, explain=data["explain"], explain_budget=budget)
         model = configurator.compiled.model
         presenter = Presenter(model)
         config = pricer.effective(selections)
@@ -185,3 +195,59 @@ class ConfigureApi(APIView):
         if data["complete"] and guidance.validation.consistent:
             body["completion"] = presenter.completion(configurator.complete(selections))
         return Response(body)
+
+
+class ExplainInput(serializers.Serializer):
+    selections = serializers.DictField(child=serializers.JSONField(allow_null=True), default=dict)
+    option_set = serializers.CharField(help_text="The option set of the value to explain.")
+    value = serializers.JSONField(help_text="An option code, a number, or true/false.")
+
+
+class ExplainOutput(serializers.Serializer):
+    option_set = serializers.CharField()
+    value = serializers.JSONField()
+    selectable = serializers.BooleanField()
+    reasons = ReasonOutput(many=True, help_text="Why it is blocked; empty when it is selectable.")
+
+
+class ExplainApi(APIView):
+    """Why one value cannot be chosen with these selections: a minimal set of the customer's own
+    choices and the rules or tables that block it. For a value the configure response left without
+    reasons (`explained: false`), or to explain a number or a value on demand."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=ExplainInput,
+        parameters=[
+            OpenApiParameter(
+                "version",
+                str,
+                description="Staff: a version number or `draft`; default: the published version.",
+            )
+        ],
+        responses={200: ExplainOutput, **error_responses(400, 404)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        staff = _is_staff(request)
+        product = product_get(code=code, staff=staff)
+        serializer = ExplainInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        source = product_model_source(
+            product=product, version=request.query_params.get("version"), staff=staff
+        )
+        configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
+        selections = configurator.parse_selections(data["selections"])
+        explanation = value_explanation(
+            configurator, selections, option_set=data["option_set"], value=data["value"]
+        )
+        presenter = Presenter(configurator.compiled.model)
+        return Response(
+            {
+                "option_set": data["option_set"],
+                "value": data["value"],
+                "selectable": explanation is None,
+                "reasons": [] if explanation is None else presenter.explanation(explanation),
+            }
+        )

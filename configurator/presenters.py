@@ -160,6 +160,7 @@ class Presenter:
             "errors": [self.constraint(ref) for ref in validation.errors],
             "conflict": self.conflict(guidance.conflict),
             "solver_calls": guidance.solver_calls,
+            "explained": guidance.explained,
         }
 
 

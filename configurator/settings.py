@@ -208,6 +208,9 @@ CELERY_BEAT_SCHEDULE = {
 ATELIER_MODEL_CACHE_DIR = env_str("ATELIER_MODEL_CACHE_DIR", str(BASE_DIR / "var" / "models"))
 #: Compiled models (and configurators per thread) kept in memory per process.
 ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
+#: Milliseconds the configure endpoint spends explaining blocked values before it answers with the
+#: rest unexplained (``explained: false``; the explain endpoint gives any one). 0: no limit.
+ATELIER_EXPLAIN_BUDGET_MS = env_int("ATELIER_EXPLAIN_BUDGET_MS", 25)
 #: The most units one configuration, quote or order may be for.
 ATELIER_MAX_QUANTITY = env_int("ATELIER_MAX_QUANTITY", 10_000)
 #: Seconds before the outbox sends an unsent message again (doubling up to 10 minutes).

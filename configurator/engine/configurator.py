@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations, compress
 from operator import itemgetter
+from time import perf_counter
 from typing import Any
 
 from .cnf import TRUE, DirectVar, OrderVar
@@ -134,9 +135,21 @@ class _Request:
     """The per-call state: choices as assumptions, complete valid configurations found that extend
     all the choices (``witnesses``), solver calls made."""
 
-    __slots__ = ("assumptions", "checked", "choices", "configurator", "selectors", "start_calls", "witnesses")
+    __slots__ = (
+        "assumptions",
+        "checked",
+        "choices",
+        "configurator",
+        "explain_until",
+        "selectors",
+        "start_calls",
+        "unexplained",
+        "witnesses",
+    )
 
-    def __init__(self, configurator: Configurator, choices: list[_Choice]) -> None:
+    def __init__(
+        self, configurator: Configurator, choices: list[_Choice], explain_until: float | None = None
+    ) -> None:
         self.configurator = configurator
         self.choices = choices
         self.selectors = configurator.selectors
@@ -146,6 +159,14 @@ class _Request:
         #: the last witness whose neighbours were checked for every uncovered value
         self.checked: dict[str, Any] | None = None
         self.start_calls = configurator.calls
+        #: ``perf_counter()`` time after which blocked values get only the explanations known
+        #: without a solver call (None: no limit)
+        self.explain_until = explain_until
+        #: blocked values left without an explanation for want of time
+        self.unexplained = 0
+
+    def over_budget(self) -> bool:
+        return self.explain_until is not None and perf_counter() >= self.explain_until
 
 
 def _getter(indices: Sequence[int]):
@@ -352,6 +373,9 @@ class Configurator:
         #: (choice or None, target) -> None (possible with that choice alone) or the constraints
         #: that rule the target out with it (see :meth:`_pair`)
         self._pairs: dict[tuple, tuple[ConstraintRef, ...] | None] = {}
+        #: the keys of the values some valid configuration has (the others are dead); computed by
+        #: the first guidance with explanations, so that no explanation asks the solver again
+        self._possible: frozenset[tuple] | None = None
         #: for each set, the sets whose values decide whether a change of it keeps a configuration
         #: valid: itself and every set that shares a constraint with it
         self._neighbourhood: dict[str, frozenset[str]] = {}
@@ -581,9 +605,16 @@ class Configurator:
 
     # -- guidance --------------------------------------------------------------------------------
 
-    def guide(self, selections: Mapping[str, Any], explain: bool = True) -> Guidance:
+    def guide(
+        self, selections: Mapping[str, Any], explain: bool = True, explain_budget: float | None = None
+    ) -> Guidance:
+        """Classify every value exactly. ``explain``: give each blocked value its reasons;
+        ``explain_budget``: seconds to spend on those reasons, after which the remaining blocked
+        values are left without (``Guidance.explained`` is then False; ask :meth:`explain`). The
+        work done within the budget is kept, so later calls explain more in the same time."""
         choices = self._choices(selections)
         self._maybe_rebuild()
+        started = perf_counter()
         request = _Request(self, choices)
         consistent = self._consistent(request)
         validation = self._validation(choices, consistent)
@@ -592,8 +623,26 @@ class Configurator:
             conflict = Conflict(explanation, self._repairs(request, choices, 3))
             option_sets = tuple(self._blocked_set(encoding, choices) for encoding in self.compiled.sets)
             return Guidance(validation, option_sets, conflict, self.calls - request.start_calls)
+        if explain and self._possible is None:
+            self._possible = self._possible_values()
+        if explain_budget is not None:
+            request.explain_until = started + explain_budget
         option_sets = self._guide_consistent(request, explain)
-        return Guidance(validation, option_sets, None, self.calls - request.start_calls)
+        explained = explain and request.unexplained == 0
+        return Guidance(validation, option_sets, None, self.calls - request.start_calls, explained)
+
+    def _possible_values(self) -> frozenset[tuple]:
+        """The target keys of the single, boolean and multi values that are not dead."""
+        request = _Request(self, [])
+        if not self._consistent(request):
+            return frozenset()
+        possible = set()
+        for option_set in self._guide_consistent(request, explain=False):
+            tag = "in" if option_set.kind is Kind.MULTI else "value"
+            possible.update(
+                (option_set.code, tag, value.value) for value in option_set.values if value.selectable
+            )
+        return frozenset(possible)
 
     def _conflict(self, request: _Request, choices: list[_Choice]) -> Explanation:
         found = self._lookup(("conflict",), choices)
@@ -819,8 +868,7 @@ class Configurator:
                 implied = (code, "out", option) not in covered
                 reason = None
                 if not selectable and explain:
-                    target = blocked[(code, "in", option)]
-                    reason = self._explain_blocked(request, target, request.choices)
+                    reason = self._value_reason(request, blocked[(code, "in", option)], None)
                 values.append(ValueGuidance(option, selectable, False, implied, reason))
             forced = frozenset(value.value for value in values if value.implied)
             return OptionSetGuidance(code, kind, decided, selection, forced or None, tuple(values))
@@ -843,10 +891,7 @@ class Configurator:
                 reason = None
                 if not selectable and explain:
                     target = _Target(code, "value", value, var.lits[encoding.value_index[value]])
-                    if decided:
-                        reason = self._explain_switch(request, target, choice)
-                    else:
-                        reason = self._explain_blocked(request, target, request.choices)
+                    reason = self._value_reason(request, target, choice)
                 selected = decided and value == selection and type(value) is type(selection)
                 values.append(ValueGuidance(value, selectable, selected, selectable and only, reason))
             implied = possible[0] if only else None
@@ -911,6 +956,19 @@ class Configurator:
 
     # -- explanations ----------------------------------------------------------------------------
 
+    def _value_reason(self, request: _Request, target: _Target, own: _Choice | None) -> Explanation | None:
+        """The explanation of a blocked value (``own``: its set's choice, for a decided single or
+        boolean set). Past the request's time budget only what is known without a solver call; None
+        (and counted) when that is not enough."""
+        cheap = request.over_budget()
+        if own is None:
+            reason = self._explain_blocked(request, target, request.choices, cheap=cheap)
+        else:
+            reason = self._explain_switch(request, target, own, cheap=cheap)
+        if reason is None:
+            request.unexplained += 1
+        return reason
+
     def _lookup(self, key: tuple, choices: Sequence[_Choice]) -> Explanation | None:
         stored = self._stored.get(key)
         if not stored:
@@ -941,7 +999,9 @@ class Configurator:
         ``candidates`` that blocks it alone (the earliest of those known without a solver call,
         else the earliest), with a minimal set of constraints; None when it takes two or more
         choices together (``cheap``: or when that is not known without more solver calls)."""
-        constraints = self._pair(request, None, target)
+        constraints = self._pair(request, None, target, cheap=cheap)
+        if constraints is _UNKNOWN:
+            return None  # it may be dead, which no choice explains minimally
         if constraints is not None:
             return Explanation((), constraints)
         pending = []
@@ -966,6 +1026,8 @@ class Configurator:
         key = (None if choice is None else (choice.code, choice.abstract), target.key)
         if key in self._pairs:
             return self._pairs[key]
+        if choice is None and self._possible is not None and target.key in self._possible:
+            return None  # not dead
         if len(self._pairs) >= MAX_PAIRS:
             self._pairs.clear()
         choices = [] if choice is None else [choice]
@@ -1006,23 +1068,27 @@ class Configurator:
         return None
 
     def _explain_blocked(
-        self, request: _Request, target: _Target, candidates: Sequence[_Choice]
-    ) -> Explanation:
-        """A minimal explanation of a value known to be blocked by ``candidates``."""
-        single = self._single_cause(request, target, candidates)
+        self, request: _Request, target: _Target, candidates: Sequence[_Choice], cheap: bool = False
+    ) -> Explanation | None:
+        """A minimal explanation of a value known to be blocked by ``candidates`` (``cheap``: None
+        unless it is known without a solver call)."""
+        single = self._single_cause(request, target, candidates, cheap=cheap)
         if single is not None:
             return single
         found = self._lookup(target.key, candidates)
-        if found is not None:
+        if found is not None or cheap:
             return found
         satisfiable = self._solve(request, target.lits, choices=candidates, named=True)
         if satisfiable:  # pragma: no cover - callers only pass blocked values
             raise AssertionError("the value is not blocked")
         return self._minimize(request, candidates, target.lits, target.key, self._core())
 
-    def _explain_switch(self, request: _Request, target: _Target, own: _Choice) -> Explanation:
+    def _explain_switch(
+        self, request: _Request, target: _Target, own: _Choice, cheap: bool = False
+    ) -> Explanation | None:
         """Why a value of a decided set is not available: the other choices that block it, or, when
-        nothing else does, the set's own choice (switching to it is possible)."""
+        nothing else does, the set's own choice (switching to it is possible). ``cheap``: None
+        unless that is known without a solver call."""
         others = [choice for choice in request.choices if choice is not own]
         found = self._lookup(target.key, others)
         if found is not None:
@@ -1039,7 +1105,7 @@ class Configurator:
                 self._pool.add(neighbour, self._decoder.atoms_of(neighbour))
                 return own_reason
         single = self._single_cause(request, target, others, cheap=True)
-        if single is not None:
+        if single is not None or cheap:
             return single
         if self._solve(request, target.lits, choices=others, named=True):
             return own_reason

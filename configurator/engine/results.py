@@ -111,6 +111,9 @@ class Guidance:
     option_sets: tuple[OptionSetGuidance, ...]
     conflict: Conflict | None
     solver_calls: int
+    #: every blocked value carries its reasons (or the choices conflict, and ``conflict`` says why);
+    #: False when explanations were off or their time budget ran out
+    explained: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from configurator.services import compiled_cache_clear
 from products.services import product_import
 from tests.factories import demo_document, small_document
 
@@ -155,6 +156,105 @@ def test_explain_false_leaves_reasons_out(api_client, demo_catalogue):
     body = configure(api_client, selections={"frame": "carbon"}, explain=False)
     assert values(body, "size")["s"]["reasons"] == []
     assert not values(body, "size")["s"]["selectable"]
+    assert body["explained"] is False
+    assert configure(api_client, selections={"frame": "carbon"})["explained"] is True
+
+
+def explain(client, code="city-bike", **body):
+    return client.post(f"/api/products/{code}/explain", body, format="json")
+
+
+def blocked_values(body):
+    return [
+        (item["code"], value["code"], value["reasons"])
+        for item in body["option_sets"]
+        for value in item.get("values", [])
+        if not value["selectable"]
+    ]
+
+
+def chain_product():
+    """Choosing ``a = x`` blocks ``c = u`` only through ``b``: explaining it takes a solver call."""
+
+    def single(code, *options):
+        return {
+            "code": code,
+            "name": code.upper(),
+            "kind": "single",
+            "options": [{"code": option, "name": option.upper()} for option in options],
+        }
+
+    document = small_document(
+        code="chain",
+        option_sets=[single("a", "x", "y"), single("b", "p", "q"), single("c", "u", "v")],
+        rules=[
+            {"code": "x_needs_p", "when": "a == 'x'", "require": "b == 'p'", "message": "X needs P."},
+            {"code": "u_needs_q", "when": "c == 'u'", "require": "b == 'q'", "message": "U needs Q."},
+        ],
+        tables=[],
+    )
+    return product_import(document=document, publish=True)
+
+
+def test_past_the_explanation_budget_values_come_unexplained_and_explain_gives_each(api_client, db, settings):
+    chain_product()
+    selections = {"a": "x"}
+    full = configure(api_client, "chain", selections=selections)
+    expected = blocked_values(full)
+    assert full["explained"] and all(reasons for _, _, reasons in expected)
+    assert [(code, value) for code, value, _ in expected] == [("a", "y"), ("b", "q"), ("c", "u")]
+
+    compiled_cache_clear()  # nothing learnt from the first answer
+    settings.ATELIER_EXPLAIN_BUDGET_MS = 0.000001
+    budgeted = configure(api_client, "chain", selections=selections)
+    assert budgeted["explained"] is False
+    # past the budget, what needs no solver call is still explained: the rule that forbids b = q
+    assert [(code, value, bool(reasons)) for code, value, reasons in blocked_values(budgeted)] == [
+        ("a", "y", True),
+        ("b", "q", True),
+        ("c", "u", False),
+    ]
+    for option_set_code, value, reasons in expected:
+        response = explain(
+            api_client, "chain", selections=selections, option_set=option_set_code, value=value
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json() == {
+            "option_set": option_set_code,
+            "value": value,
+            "selectable": False,
+            "reasons": reasons,
+        }
+
+
+def test_explain_a_selectable_value(api_client, demo_catalogue):
+    response = explain(api_client, selections={"frame": "carbon"}, option_set="size", value="m")
+    assert response.json() == {"option_set": "size", "value": "m", "selectable": True, "reasons": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"option_set": "nope", "value": "x"}, "option_set"),
+        ({"option_set": "size", "value": "xxl"}, "value"),
+        ({"option_set": "saddle_height", "value": "tall"}, "value"),
+        ({"option_set": "engraving", "value": "hello"}, "option_set"),
+        ({"option_set": "size"}, "value"),
+        ({"selections": {"frame": "carbn"}, "option_set": "size", "value": "s"}, "selections.frame"),
+        (
+            {"selections": {"frame": "carbon", "size": "s"}, "option_set": "colour", "value": "red"},
+            "selections",
+        ),
+    ],
+)
+def test_explain_bad_input_is_a_400_naming_the_field(api_client, demo_catalogue, body, field):
+    response = explain(api_client, **body)
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["fields"]) == [field]
+
+
+def test_explain_an_unknown_product_is_404(api_client, db):
+    assert explain(api_client, code="nope", option_set="size", value="s").status_code == 404
 
 
 @pytest.mark.parametrize(

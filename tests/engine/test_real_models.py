@@ -237,6 +237,45 @@ def test_renault_blocked_values_are_explained_minimally(renault):
     assert checked
 
 
+def test_renault_explanation_budget_leaves_classification_exact_and_explain_fills_in(renault):
+    """Past the budget only explanations known without a solver call are given: every value is
+    classified as without a budget, and each explanation, given or asked for on demand, is minimal
+    (checked against the reference CNF)."""
+    compiled, of_option, clauses = renault
+    (chosen,) = random_selections(Configurator(compiled), random.Random(11), [10])
+    unlimited = Configurator(compiled).guide(chosen, explain=True)
+    budgeted_configurator = Configurator(compiled)
+    budgeted = budgeted_configurator.guide(chosen, explain=True, explain_budget=0.0)
+    assert unlimited.explained and not budgeted.explained
+
+    def classified(guidance):
+        return [
+            (option_set.code, value.value, value.selectable, value.implied)
+            for option_set in guidance.option_sets
+            for value in option_set.values
+        ]
+
+    assert classified(budgeted) == classified(unlimited)
+    blocked = [
+        (option_set.code, value)
+        for option_set in budgeted.option_sets
+        if not option_set.decided
+        for value in option_set.values
+        if not value.selectable
+    ]
+    assert blocked
+    solver = Solver(name="cadical153", bootstrap_with=clauses)
+    assert any(value.reason is None for _, value in blocked)
+    for code, value in blocked:
+        explanation = value.reason or budgeted_configurator.explain(chosen, code, value.value)
+        reason = [of_option[(choice.option_set, choice.value)] for choice in explanation.choices]
+        target = of_option[(code, value.value)]
+        assert not solver.solve(assumptions=[*reason, target])
+        for dropped in range(len(reason)):
+            assert solver.solve(assumptions=[*reason[:dropped], *reason[dropped + 1 :], target])
+    solver.delete()
+
+
 def test_renault_walks_end_in_valid_complete_configurations(renault):
     compiled, of_option, clauses = renault
     solver = Solver(name="cadical153", bootstrap_with=clauses)
