@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from products.selectors import product_get, product_model_source
+from products.models import Product
+from products.selectors import ModelSource, product_get, product_model_source
 
 from .api import error_responses
 from .presenters import Presenter, price_payload, production_payload
@@ -21,6 +22,19 @@ from .services import configurator_get, runtime_get, value_explanation
 
 def _is_staff(request: Request) -> bool:
     return bool(request.user and request.user.is_staff)
+
+
+VERSION_PARAMETER = OpenApiParameter(
+    "version", str, description="Staff: a version number or `draft`; default: the published version."
+)
+
+
+def _model_source(request: Request, code: str) -> tuple[Product, ModelSource, bool]:
+    """The product, the version of it this request is about, and whether the caller is staff."""
+    staff = _is_staff(request)
+    product = product_get(code=code, staff=staff)
+    source = product_model_source(product=product, version=request.query_params.get("version"), staff=staff)
+    return product, source, staff
 
 
 class ReasonOutput(serializers.Serializer):
@@ -148,13 +162,7 @@ class ConfigureApi(APIView):
 
     @extend_schema(
         request=ConfigureInput,
-        parameters=[
-            OpenApiParameter(
-                "version",
-                str,
-                description="Staff: a version number or `draft`; default: the published version.",
-            )
-        ],
+        parameters=[VERSION_PARAMETER],
         responses={200: ConfigureOutput, **error_responses(400, 404)},
         examples=[
             OpenApiExample(
@@ -165,14 +173,10 @@ class ConfigureApi(APIView):
         ],
     )
     def post(self, request: Request, code: str) -> Response:
-        staff = _is_staff(request)
-        product = product_get(code=code, staff=staff)
+        product, source, staff = _model_source(request, code)
         serializer = ConfigureInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        source = product_model_source(
-            product=product, version=request.query_params.get("version"), staff=staff
-        )
         configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
         pricer = runtime_get(checksum=source.checksum, load_document=source.load_document).pricer
         selections = configurator.parse_selections(data["selections"])
@@ -219,24 +223,14 @@ class ExplainApi(APIView):
 
     @extend_schema(
         request=ExplainInput,
-        parameters=[
-            OpenApiParameter(
-                "version",
-                str,
-                description="Staff: a version number or `draft`; default: the published version.",
-            )
-        ],
+        parameters=[VERSION_PARAMETER],
         responses={200: ExplainOutput, **error_responses(400, 404)},
     )
     def post(self, request: Request, code: str) -> Response:
-        staff = _is_staff(request)
-        product = product_get(code=code, staff=staff)
+        _, source, _ = _model_source(request, code)
         serializer = ExplainInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        source = product_model_source(
-            product=product, version=request.query_params.get("version"), staff=staff
-        )
         configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
         selections = configurator.parse_selections(data["selections"])
         explanation = value_explanation(
