@@ -147,9 +147,7 @@ class _Request:
         "witnesses",
     )
 
-    def __init__(
-        self, configurator: Configurator, choices: list[_Choice], explain_until: float | None = None
-    ) -> None:
+    def __init__(self, configurator: Configurator, choices: list[_Choice]) -> None:
         self.configurator = configurator
         self.choices = choices
         self.selectors = configurator.selectors
@@ -161,7 +159,7 @@ class _Request:
         self.start_calls = configurator.calls
         #: ``perf_counter()`` time after which blocked values get only the explanations known
         #: without a solver call (None: no limit)
-        self.explain_until = explain_until
+        self.explain_until: float | None = None
         #: blocked values left without an explanation for want of time
         self.unexplained = 0
 
