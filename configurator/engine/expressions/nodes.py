@@ -188,26 +188,6 @@ ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "*": lambda a, b: a * b,
 }
 
-
-class Arithmetic(Node):
-    __slots__ = ("left", "op", "right")
-
-    def __init__(self, op: str, left: Node, right: Node, position: int) -> None:
-        super().__init__(position)
-        self.op = op
-        self.left = left
-        self.right = right
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.left, self.right)
-
-    def evaluate(self, env: Mapping[str, Any]) -> Any:
-        return ARITHMETIC[self.op](self.left.evaluate(env), self.right.evaluate(env))
-
-    def __repr__(self) -> str:
-        return f"Arithmetic({self.op!r}, {self.left!r}, {self.right!r})"
-
-
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -220,10 +200,11 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-class Compare(Node):
-    """One binary comparison; chains such as ``1 <= x <= 5`` parse into ``and`` of two."""
+class _Binary(Node):
+    """``left op right`` with ``op`` one of the class's ``OPERATORS``."""
 
     __slots__ = ("left", "op", "right")
+    OPERATORS: dict[str, Callable[[Any, Any], Any]] = {}
 
     def __init__(self, op: str, left: Node, right: Node, position: int) -> None:
         super().__init__(position)
@@ -235,7 +216,19 @@ class Compare(Node):
         return (self.left, self.right)
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
-        return COMPARISONS[self.op](self.left.evaluate(env), self.right.evaluate(env))
+        return self.OPERATORS[self.op](self.left.evaluate(env), self.right.evaluate(env))
 
     def __repr__(self) -> str:
-        return f"Compare({self.op!r}, {self.left!r}, {self.right!r})"
+        return f"{type(self).__name__}({self.op!r}, {self.left!r}, {self.right!r})"
+
+
+class Arithmetic(_Binary):
+    __slots__ = ()
+    OPERATORS = ARITHMETIC
+
+
+class Compare(_Binary):
+    """One binary comparison; chains such as ``1 <= x <= 5`` parse into ``and`` of two."""
+
+    __slots__ = ()
+    OPERATORS = COMPARISONS
