@@ -37,7 +37,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "configurator",
+    "accounts",
+    "configurator.storefront",
     "products",
     "orders",
     "manufacturing",
@@ -55,9 +56,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "configurator.urls"
-CSRF_FAILURE_VIEW = "configurator.views.csrf_failure"
+CSRF_FAILURE_VIEW = "configurator.plumbing.error_views.csrf_failure"
 WSGI_APPLICATION = "configurator.wsgi.application"
-AUTH_USER_MODEL = "configurator.User"
+AUTH_USER_MODEL = "accounts.User"
 
 TEMPLATES = [
     {
@@ -153,14 +154,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PAGINATION_CLASS": "configurator.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "configurator.plumbing.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "configurator.filters.StrictOrderingFilter",
+        "configurator.plumbing.filters.StrictOrderingFilter",
     ],
-    "EXCEPTION_HANDLER": "configurator.api.exception_handler",
+    "EXCEPTION_HANDLER": "configurator.plumbing.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "COERCE_DECIMAL_TO_STRING": True,

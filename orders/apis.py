@@ -17,8 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from configurator.api import CursorPagination, error_responses
 from configurator.engine.money import format_money
+from configurator.plumbing.openapi import error_responses
+from configurator.plumbing.pagination import CursorPagination
 
 from .filters import OrderFilter, QuoteFilter
 from .idempotency import (

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from configurator.filters import StrictBooleanFilter, StrictFilterSet, UtcIsoDateTimeFilter
+from configurator.plumbing.filters import StrictBooleanFilter, StrictFilterSet, UtcIsoDateTimeFilter
 
 from .models import Order, ProductionMode, Quote
 from .states import OrderStatus

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from configurator.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from configurator.plumbing.errors import Conflict, IdempotencyKeyReused, ValidationFailed
 
 from .models import IdempotencyKey
 

@@ -7,7 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
-from configurator.errors import NotFound
+from configurator.plumbing.errors import NotFound
 
 from .models import Order, OrderEvent, Quote
 

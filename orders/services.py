@@ -13,11 +13,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from configurator.configure.presenters import Presenter, json_value, price_payload, production_payload
 from configurator.engine.results import Validation
-from configurator.errors import Conflict, InvalidTransition, PermissionDenied, QuoteExpired, ValidationFailed
-from configurator.presenters import Presenter, json_value, price_payload, production_payload
-from configurator.services import configurator_get, runtime_get
+from configurator.plumbing.errors import (
+    Conflict,
+    InvalidTransition,
+    PermissionDenied,
+    QuoteExpired,
+    ValidationFailed,
+)
 from products.models import Product
+from products.runtime import configurator_get, runtime_get
 from products.selectors import product_get, product_model_source
 
 from . import events

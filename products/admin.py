@@ -8,9 +8,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from configurator.analysis import analysis_for
 from configurator.engine import EngineError
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
+from products.analysis import analysis_for
 
 from .documents import canonical_document, validate_document
 from .forms import CompatibilityTableForm, OptionSetForm, PriceRuleForm, RuleForm

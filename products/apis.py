@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from configurator.api import error_responses
+from configurator.plumbing.openapi import error_responses
 
 from .choices import Currency
 from .documents import ProductDocument, StrictSerializer

@@ -14,12 +14,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from configurator.api import field_errors
 from configurator.engine.document import model_from_document, price_model_from_document
 from configurator.engine.model import Kind, ProductModel
 from configurator.engine.pricing import validate_price_model
 from configurator.engine.validation import validate_model
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
+from configurator.plumbing.handler import field_errors
 
 from .choices import BreakMode, Currency, CustomizationLevel, OptionSetKind
 

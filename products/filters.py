@@ -1,6 +1,6 @@
 import django_filters
 
-from configurator.filters import StrictBooleanFilter, StrictFilterSet
+from configurator.plumbing.filters import StrictBooleanFilter, StrictFilterSet
 
 from .models import Product
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from configurator.errors import NotFound
+from configurator.plumbing.errors import NotFound
 
 from .documents import (
     COST_MODEL_FIELDS,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
 
 from .documents import canonical_document, checksum, validate_document
 from .models import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
 
 
 class ModelFileError(ValidationFailed):

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 
-from configurator.broker import broker_problem
 from configurator.celery import app
+from configurator.plumbing.broker import broker_problem
 
 
 @pytest.fixture(scope="session")

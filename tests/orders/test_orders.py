@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from configurator.errors import InvalidTransition
+from configurator.plumbing.errors import InvalidTransition
 from orders.models import Order, OrderEvent, OutboxMessage, Quote
 from orders.outbox import outbox_sweep
 from orders.services import order_route, order_transition

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from configurator.errors import QuoteExpired
+from configurator.plumbing.errors import QuoteExpired
 from orders.models import Quote
 from orders.services import quote_ensure_orderable
 from products.services import product_import

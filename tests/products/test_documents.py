@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
 from products.demo import demo_documents
 from products.documents import canonical_document, checksum, validate_document
 from products.selectors import product_document

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
 from products.models import Option, OptionSet, Product, ProductVersion, Rule
 from products.selectors import product_document
 from products.services import product_import, product_publish

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.errors import NotFound
+from configurator.plumbing.errors import NotFound
 from products.selectors import product_document, product_get, product_version_get
 
 

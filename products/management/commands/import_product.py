@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ValidationFailed
 from products.choices import Currency
 from products.documents import validate_document
 from products.importers import FORMATS, ModelFileError, ProductInfo, load_model

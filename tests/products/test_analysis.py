@@ -12,10 +12,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from configurator.analysis import analysis_for
 from configurator.engine.document import model_from_document
 from configurator.engine.expressions import condition
 from configurator.engine.model import Kind, OptionSet, ProductModel
+from products.analysis import analysis_for
 from products.demo import demo_documents
 from products.documents import checksum
 

@@ -12,12 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from configurator.plumbing.openapi import error_responses
 from products.models import Product
+from products.runtime import configurator_get, runtime_get
 from products.selectors import ModelSource, product_get, product_model_source
 
-from .api import error_responses
 from .presenters import Presenter, price_payload, production_payload
-from .services import configurator_get, runtime_get, value_explanation
+from .services import value_explanation
 
 
 def _is_staff(request: Request) -> bool:

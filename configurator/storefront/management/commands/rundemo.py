@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.broker import broker_problem
+from configurator.plumbing.broker import broker_problem
 from products.management.commands.load_demo import DEMO_USERS
 
 QUEUES = "default"

@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: the one exception handler, pagination and error schemas."""
+"""The one exception handler: every error, ours and DRF's, as ``{"code", "message", "fields"}``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from .engine.errors import EngineError, SelectionError
+from configurator.engine.errors import EngineError, SelectionError
+
 from .errors import AtelierError, FieldErrors
 
 logger = logging.getLogger(__name__)
@@ -115,82 +115,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _response(409, "conflict", "The request conflicts with existing data; reload and try again.")
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
     return _response(500, "server_error", "Something went wrong on our side; it has been logged.")
-
-
-class StrictPageSize:
-    """A page size outside 1..max is a 400, never silently replaced by the default."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-    def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]}
-            )
-        return size
-
-    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        limits = {
-            "page": {"minimum": 1},
-            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
-        }
-        for parameter in parameters:
-            parameter["schema"].update(limits.get(parameter["name"], {}))
-        return parameters
-
-
-class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
-    pass
-
-
-class CursorPagination(StrictPageSize, pagination.CursorPagination):
-    """Stable pages over large, growing lists: newest first."""
-
-    ordering = ("-created_at", "-id")
-    page_size = 20
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
-            ) from None
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error response."""
-
-    code = serializers.CharField(help_text="A stable snake_case code.")
-    message = serializers.CharField(help_text="What went wrong, for people.")
-    fields = serializers.DictField(
-        child=serializers.ListField(
-            child=inline_serializer(
-                "FieldError", {"code": serializers.CharField(), "message": serializers.CharField()}
-            )
-        ),
-        help_text='Field path -> errors, e.g. {"selections.frame": [{"code": ..., "message": ...}]}.',
-    )
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI declarations of error responses, for ``@extend_schema(responses=...)``."""
-    descriptions = {
-        400: "Invalid input; `fields` names each bad field.",
-        401: "Not authenticated.",
-        403: "Not allowed.",
-        404: "Not found.",
-        409: "Conflicts with the current state.",
-        422: "Idempotency key reused with another request.",
-        429: "Too many requests.",
-    }
-    return {status: OpenApiResponse(ErrorSerializer, description=descriptions[status]) for status in statuses}

@@ -4,9 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from products.selectors import product_list
-
-from .api import error_body
+from .handler import error_body
 
 
 @csrf_exempt
@@ -35,9 +33,3 @@ def server_error(request: HttpRequest):
             error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
         )
     return render(request, "500.html", status=500)
-
-
-def home(request: HttpRequest):
-    """The front door: published products and where to go next."""
-    products = product_list(staff=False)
-    return render(request, "home.html", {"products": products})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .engine import analyse
-from .engine.results import Analysis, Choice
-from .presenters import describe_value
-from .services import runtime_get
+from configurator.configure.presenters import describe_value
+from configurator.engine import analyse
+from configurator.engine.results import Analysis, Choice
+
+from .runtime import runtime_get
 
 
 def analysis_for(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from configurator.services import compiled_cache_clear
+from products.runtime import compiled_cache_clear
 from products.services import product_import
 from tests.factories import demo_document, small_document
 

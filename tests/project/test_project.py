@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from rest_framework import exceptions
 
-from configurator.api import exception_handler, field_errors
+from configurator.plumbing.handler import exception_handler, field_errors
 
 pytestmark = pytest.mark.django_db
 

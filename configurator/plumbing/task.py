@@ -10,7 +10,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from .celery import app
+from configurator.celery import app
 
 #: Errors worth retrying: the database or the broker went away for a moment.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.analysis import analysis_for
 from configurator.engine import EngineError
-from configurator.errors import AtelierError
+from configurator.plumbing.errors import AtelierError
+from products.analysis import analysis_for
 from products.selectors import product_get, product_model_source
 
 

@@ -22,13 +22,10 @@ from typing import Any
 
 from django.conf import settings
 
-from . import engine
-from .engine import CompiledModel, Configurator, compile_model
-from .engine.document import model_from_document, price_model_from_document
-from .engine.errors import EngineError, SelectionError
-from .engine.pricing import PriceModel, Pricer
-from .engine.results import Explanation
-from .errors import ValidationFailed
+from configurator import engine
+from configurator.engine import CompiledModel, Configurator, compile_model
+from configurator.engine.document import model_from_document, price_model_from_document
+from configurator.engine.pricing import PriceModel, Pricer
 
 logger = logging.getLogger(__name__)
 
@@ -132,32 +129,6 @@ def configurator_get(*, checksum: str, load_document: Callable[[], dict[str, Any
     else:
         configurators.move_to_end(checksum)
     return configurator
-
-
-def value_explanation(
-    configurator: Configurator, selections: dict[str, Any], *, option_set: str, value: Any
-) -> Explanation | None:
-    """Why ``value`` cannot be chosen for ``option_set`` with these (parsed) selections; None when it
-    can. Raises ValidationFailed naming ``option_set``, ``value`` or ``selections``."""
-    model = configurator.compiled.model
-    if option_set not in {candidate.code for candidate in model.option_sets}:
-        raise ValidationFailed.for_field("option_set", f"unknown option set {option_set!r}")
-    if not configurator.validate(selections).consistent:
-        raise ValidationFailed.for_field(
-            "selections",
-            "these choices conflict with each other; the configure endpoint names the conflict and "
-            "how to repair it",
-            code="inconsistent_selections",
-        )
-    try:
-        return configurator.explain(selections, option_set, value)
-    except SelectionError as error:
-        messages = [message for items in error.errors.values() for _, message in items]
-        raise ValidationFailed.for_field("value", "; ".join(messages)) from None
-    except EngineError as error:
-        if error.code == "not_blocked":
-            return None
-        raise ValidationFailed.for_field("option_set", error.message, code=error.code) from None
 
 
 def compiled_cache_clear() -> None:

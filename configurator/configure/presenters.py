@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .engine.model import Kind, OptionSet, ProductModel
-from .engine.money import format_money
-from .engine.pricing import LeadTime, PriceBreakdown, ProductionDecision
-from .engine.results import (
+from configurator.engine.model import Kind, OptionSet, ProductModel
+from configurator.engine.money import format_money
+from configurator.engine.pricing import LeadTime, PriceBreakdown, ProductionDecision
+from configurator.engine.results import (
     Change,
     Choice,
     Completion,
