@@ -8,10 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -30,6 +32,16 @@ def broker_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
+
+
+def _log_file(prefix: str):
+    """Worker and beat output goes to a file, never to a pipe nobody reads (a full pipe blocks the
+    process that writes to it)."""
+    return tempfile.NamedTemporaryFile(mode="w+", prefix=prefix, suffix=".log", delete=False)
+
+
+def read_log(process: subprocess.Popen) -> str:
+    return Path(process.log_path).read_text(errors="replace")
 
 
 def start_worker(*, queues: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -52,15 +64,17 @@ def start_worker(*, queues: list[str], env: dict[str, str] | None = None) -> sub
         "--without-gossip",
         "--without-mingle",
     ]
+    log = _log_file("worker-")
     process = subprocess.Popen(
         command,
         cwd=settings.BASE_DIR,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
+    log.close()
     process.hostname = hostname
+    process.log_path = log.name
     return process
 
 
@@ -69,7 +83,7 @@ def wait_until_ready(process: subprocess.Popen, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the worker exited early:\n{process.stdout.read()}")
+            raise AssertionError(f"the worker exited early:\n{read_log(process)}")
         replies = app.control.ping(destination=[process.hostname], timeout=0.5) or []
         if any(process.hostname in reply for reply in replies):
             return process.hostname
@@ -77,12 +91,15 @@ def wait_until_ready(process: subprocess.Popen, timeout: float = 60) -> str:
 
 
 def stop_worker(process: subprocess.Popen) -> str:
+    """Stop a worker (or beat) and return everything it wrote."""
     process.terminate()
     try:
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-        output, _ = process.communicate()
+        process.wait()
+    output = read_log(process)
+    Path(process.log_path).unlink(missing_ok=True)
     return output
 
 
@@ -207,14 +224,13 @@ def start_beat(*, env: dict[str, str], folder) -> subprocess.Popen:
         "--schedule",
         str(folder / "beat-schedule"),
     ]
-    return subprocess.Popen(
-        command,
-        cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    log = _log_file("beat-")
+    process = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
     )
+    log.close()
+    process.log_path = log.name
+    return process
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, what: str = "the condition"):

@@ -88,8 +88,7 @@ def test_an_order_placed_while_the_broker_is_down_is_queued_exactly_once_when_it
         wait_for(lambda: OutboxMessage.objects.get().acknowledged_at is not None, what="the acknowledgement")
         time.sleep(3)
     finally:
-        beat.terminate()
-        beat_log, _ = beat.communicate(timeout=30)
+        beat_log = stop_worker(beat)
         log = stop_worker(worker)
     order = Order.objects.get(pk=order_id)
     assert [event.type for event in order.events.all()] == ["placed", "routed", "queued"], log
