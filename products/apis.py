@@ -67,8 +67,9 @@ class ProductListApi(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = ProductListOutput
     filterset_class = ProductFilter
-    search_fields = ["code", "name"]
+    search_fields = ["code", "listed_name"]
     ordering_fields = ["code", "name", "created_at"]
+    ordering_aliases = {"name": "listed_name"}
 
     def get_queryset(self):
         return product_list(staff=is_staff(self.request))

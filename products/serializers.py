@@ -23,7 +23,12 @@ class BaselineOutput(serializers.Serializer):
 
 
 class ProductListOutput(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
+    """A product in a list: customers see its published version, staff its draft (the ``listed_*``
+    values of ``product_list``)."""
+
+    name = serializers.CharField(source="listed_name")
+    description = serializers.CharField(source="listed_description")
+    currency = serializers.CharField(source="listed_currency")
     version = serializers.SerializerMethodField()
     baseline = serializers.SerializerMethodField()
     active = serializers.BooleanField(source="is_active")
@@ -31,10 +36,6 @@ class ProductListOutput(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["code", "name", "description", "currency", "active", "version", "baseline"]
-
-    def get_name(self, product: Product) -> str:
-        version = product.current_version
-        return version.name if version is not None and not self.context.get("staff") else product.name
 
     def get_version(self, product: Product) -> int | None:
         return product.current_version.number if product.current_version is not None else None
