@@ -74,6 +74,12 @@ class IdempotencyKeyReused(AtelierError):
     default_message = "This Idempotency-Key was used with a different request."
 
 
+class PayloadTooLargeError(AtelierError):
+    status_code = 413
+    default_code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
 class ServiceUnavailable(AtelierError):
     status_code = 503
     default_code = "unavailable"

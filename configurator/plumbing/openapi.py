@@ -29,6 +29,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         403: "Not allowed.",
         404: "Not found.",
         409: "Conflicts with the current state.",
+        413: "The request body is larger than the limit named in the message.",
         422: "Idempotency key reused with another request.",
         429: "Too many requests.",
     }

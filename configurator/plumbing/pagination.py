@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from rest_framework import exceptions, pagination
@@ -39,7 +40,18 @@ class StrictPageSize:
 
 
 class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
-    pass
+    """``?page=`` is a whole number from 1 (a malformed one is a 400, never page 1); a page past
+    the end is a 404."""
+
+    def get_page_number(self, request, paginator) -> int | str:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Use a whole number from 1, or leave the parameter out."]}
+            )
+        return int(raw)
 
 
 class CursorPagination(StrictPageSize, pagination.CursorPagination):
@@ -50,8 +62,23 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
-            ) from None
+            raise self._foreign_cursor() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        # The position is an instant this list wrote in UTC; a crafted one may carry any text or an
+        # offset the database refuses (PostgreSQL: at most ±15:59), so it is read and written again.
+        try:
+            instant = datetime.datetime.fromisoformat(cursor.position)
+            position = (
+                instant.astimezone(datetime.UTC) if instant.tzinfo else instant.replace(tzinfo=datetime.UTC)
+            ).isoformat()
+        except (ValueError, OverflowError):
+            raise self._foreign_cursor() from None
+        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+
+    def _foreign_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError(
+            {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
+        )

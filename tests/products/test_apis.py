@@ -169,7 +169,8 @@ def test_malformed_json_is_a_clear_400(staff_client):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_request"
-    assert response.json()["message"].startswith("The body is not valid JSON: JSON parse error")
+    assert response.json()["message"].startswith("The body is not valid JSON: Expecting property name")
+    assert "line 1 column 14" in response.json()["message"]
 
 
 def test_non_json_bodies_are_refused(staff_client):
