@@ -180,6 +180,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+#: Whether the broker was named (CELERY_BROKER_URL) rather than defaulted: ``rundemo`` may start an
+#: embedded Redis only for a development run whose broker was not named.
+ATELIER_BROKER_CONFIGURED = bool(env_str("CELERY_BROKER_URL", ""))
+#: Where ``celery beat`` (as started by ``rundemo``) keeps its schedule; its folder is created.
+ATELIER_BEAT_SCHEDULE = env_str("ATELIER_BEAT_SCHEDULE", str(BASE_DIR / "var" / "celerybeat-schedule"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
