@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .configure.schema import SELECTION_VALUE_SCHEMA
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "configurator.storefront",
     "configurator.throttling",
@@ -159,7 +161,7 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "configurator.plumbing.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -188,6 +190,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "configurator.plumbing.openapi.strict_openapi_3_1",
+    ],
+    "APPEND_COMPONENTS": {"schemas": {"SelectionValue": SELECTION_VALUE_SCHEMA}},
+    "ENUM_NAME_OVERRIDES": {
+        "Currency": "products.choices.Currency",
+        "ProductionMode": "products.choices.ProductionMode",
+        "OptionSetKind": "products.choices.OptionSetKind",
+        "CustomizationLevel": "products.choices.CustomizationLevel",
+        "BreakMode": "products.choices.BreakMode",
+        "OrderStatus": "orders.states.OrderStatus",
+        "OrderEventType": "orders.models.OrderEventType",
+        "ErrorCode": "configurator.plumbing.errors.ErrorCode",
+        "FieldErrorCode": "configurator.plumbing.errors.FieldErrorCode",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from configurator.plumbing.filters import StrictBooleanFilter, StrictFilterSet, UtcIsoDateTimeFilter
+from products.choices import ProductionMode
 
-from .models import Order, ProductionMode, Quote
+from .models import Order, Quote
 from .states import OrderStatus
 
 

@@ -13,7 +13,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from configurator.plumbing.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from configurator.plumbing.errors import (
+    ConflictError,
+    ErrorCode,
+    FieldErrorCode,
+    IdempotencyKeyReusedError,
+    InvalidInputError,
+)
 
 from .models import IdempotencyKey
 
@@ -37,11 +43,13 @@ def request_fingerprint(*, method: str, path: str, body: Any) -> str:
 def idempotency_key_from(headers) -> str:
     key = headers.get(HEADER, "")
     if not key:
-        raise ValidationFailed.for_field(
-            HEADER, "Send an Idempotency-Key header (e.g. a UUID) with every order.", code="required"
+        raise InvalidInputError.for_field(
+            HEADER,
+            "Send an Idempotency-Key header (e.g. a UUID) with every order.",
+            field_code=FieldErrorCode.REQUIRED,
         )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationFailed.for_field(HEADER, f"Use up to {MAX_KEY_LENGTH} printable characters.")
+        raise InvalidInputError.for_field(HEADER, f"Use up to {MAX_KEY_LENGTH} printable characters.")
     return key
 
 
@@ -66,7 +74,7 @@ def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
             IdempotencyKey.objects.filter(pk=row.pk, expires_at__lte=now).delete()
             continue
         if row.fingerprint != fingerprint:
-            raise IdempotencyKeyReused(
+            raise IdempotencyKeyReusedError(
                 "This Idempotency-Key was already used with a different request; use a new key for a new "
                 "order."
             )
@@ -77,11 +85,13 @@ def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
         ).update(created_at=now):
             row.created_at = now
             return Claim(row, replay=False)
-        raise Conflict(
+        raise ConflictError(
             "A request with this Idempotency-Key is still being processed; retry shortly.",
-            code="idempotency_key_in_use",
+            code=ErrorCode.IDEMPOTENCY_KEY_IN_USE,
         )
-    raise Conflict("This Idempotency-Key is changing under us; retry shortly.", code="idempotency_key_in_use")
+    raise ConflictError(
+        "This Idempotency-Key is changing under us; retry shortly.", code=ErrorCode.IDEMPOTENCY_KEY_IN_USE
+    )
 
 
 def idempotency_complete(*, claim: Claim, status: int, body: Any) -> None:

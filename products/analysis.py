@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from configurator.configure.presenters import describe_value
 from configurator.engine import analyse
 from configurator.engine.results import Analysis, Choice
+from configurator.engine.values import describe_value
 
 from .runtime import runtime_get
 

@@ -59,22 +59,50 @@ def is_staff(request: Request) -> bool:
     return bool(request.user and request.user.is_staff)
 
 
+#: Option set settings by kind; the others are null in the storefront's view.
+_KIND_SETTINGS: dict[str, frozenset[str]] = {
+    "single": frozenset({"required", "options"}),
+    "multi": frozenset({"min_count", "max_count", "options"}),
+    "number": frozenset(
+        {"minimum", "maximum", "step", "unit", "price_delta", "level", *_STAFF_ONLY_OPTION_FIELDS}
+    ),
+    "text": frozenset(
+        {"required", "max_length", "pattern", "price_delta", "level", *_STAFF_ONLY_OPTION_FIELDS}
+    ),
+    "boolean": frozenset({"price_delta", "level", *_STAFF_ONLY_OPTION_FIELDS}),
+}
+_OPTION_SET_SETTINGS = sorted(set().union(*_KIND_SETTINGS.values()))
+
+
 def storefront_view(document: dict[str, Any], *, version: int | None, staff: bool) -> dict[str, Any]:
     """What the storefront needs of a document: no rules or tables, and costs for staff only."""
 
-    def strip(item: dict[str, Any]) -> dict[str, Any]:
-        if staff:
-            return item
-        return {key: value for key, value in item.items() if key not in _STAFF_ONLY_OPTION_FIELDS}
+    def visible(name: str) -> bool:
+        return staff or name not in _STAFF_ONLY_OPTION_FIELDS
 
     baseline = dict(document["baseline"])
     if not staff:
         baseline.pop("unit_cost")
     option_sets = []
     for option_set in document["option_sets"]:
-        data = strip(option_set)
-        if "options" in data:
-            data = {**data, "options": [strip(option) for option in data["options"]]}
+        applies = _KIND_SETTINGS[option_set["kind"]]
+        data = {
+            "code": option_set["code"],
+            "name": option_set["name"],
+            "kind": option_set["kind"],
+            "help_text": option_set["help_text"],
+            "default": option_set.get("default"),
+        }
+        for name in _OPTION_SET_SETTINGS:
+            if name in _STAFF_ONLY_OPTION_FIELDS:
+                if staff and name in applies:
+                    data[name] = option_set[name]
+            else:
+                data[name] = option_set.get(name) if name in applies else None
+        if data.get("options") is not None:
+            data["options"] = [
+                {key: value for key, value in option.items() if visible(key)} for option in data["options"]
+            ]
         option_sets.append(data)
     return {
         "code": document["code"],
@@ -103,7 +131,9 @@ class ProductListApi(generics.ListAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "staff": is_staff(self.request)}
 
-    @extend_schema(responses={200: ProductListOutput(many=True), **error_responses(400, 404)})
+    @extend_schema(
+        operation_id="products_list", responses={200: ProductListOutput(many=True), **error_responses(400)}
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -114,7 +144,9 @@ class ProductDetailApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[VERSION_PARAMETER], responses={200: ProductDetailOutput, **error_responses(404)}
+        operation_id="products_retrieve",
+        parameters=[VERSION_PARAMETER],
+        responses={200: ProductDetailOutput, **error_responses(404)},
     )
     def get(self, request: Request, code: str) -> Response:
         staff = is_staff(request)
@@ -124,7 +156,7 @@ class ProductDetailApi(APIView):
         )
         document = product_document(product=product, version=version)
         number = version.number if version is not None else None
-        return Response(storefront_view(document, version=number, staff=staff))
+        return Response(ProductDetailOutput(storefront_view(document, version=number, staff=staff)).data)
 
 
 class ProductImportApi(APIView):
@@ -173,6 +205,7 @@ class ProductImportApi(APIView):
         groups = serializers.BooleanField(default=True, help_text="DIMACS: recover alternative groups.")
 
     @extend_schema(
+        operation_id="products_import",
         request={
             "application/json": PolymorphicProxySerializer(
                 component_name="ProductImport",
@@ -268,9 +301,18 @@ class ProductExportApi(APIView):
     permission_classes = [permissions.IsAdminUser]
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", str, description="A version number; default: the draft.")],
+        operation_id="products_export",
+        parameters=[
+            OpenApiParameter(
+                "version", str, description="A version number; default: the draft.", pattern=r"^(\d+|draft)$"
+            )
+        ],
         responses={
-            200: {"type": "object", "description": "A product document."},
+            200: {
+                "type": "object",
+                "description": "A product document in its canonical form (format `atelier-product/1`, "
+                "docs/product-format.md): the file that import reads back unchanged.",
+            },
             **error_responses(401, 403, 404),
         },
     )
@@ -286,7 +328,11 @@ class ProductPublishApi(APIView):
 
     permission_classes = [permissions.IsAdminUser]
 
-    @extend_schema(request=None, responses={201: VersionOutput, **error_responses(400, 401, 403, 404)})
+    @extend_schema(
+        operation_id="products_publish",
+        request=None,
+        responses={201: VersionOutput, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request: Request, code: str) -> Response:
         product = product_get(code=code, staff=True)
         version = product_publish(product=product, actor=request.user)
@@ -304,6 +350,9 @@ class ProductVersionListApi(generics.ListAPIView):
         product = product_get(code=self.kwargs["code"], staff=True)
         return product.versions.select_related("published_by").defer("document").order_by("-number")
 
-    @extend_schema(responses={200: VersionOutput(many=True), **error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="products_versions_list",
+        responses={200: VersionOutput(many=True), **error_responses(401, 403, 404)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 
-from configurator.plumbing.errors import NotFound
+from configurator.plumbing.errors import ErrorCode, NotFoundError
 
 from .documents import (
     COST_MODEL_FIELDS,
@@ -57,23 +57,25 @@ def product_get(*, code: str, staff: bool) -> Product:
     try:
         return product_list(staff=staff).get(code=code)
     except Product.DoesNotExist:
-        raise NotFound(f"No product with code {code!r}.", code="product_not_found") from None
+        raise NotFoundError(f"No product with code {code!r}.", code=ErrorCode.PRODUCT_NOT_FOUND) from None
 
 
 def product_version_get(*, product: Product, version: str | None, staff: bool) -> ProductVersion | None:
     """The version a request names: the current one by default; staff may name a number."""
     if version in (None, "", "current"):
         if product.current_version is None:
-            raise NotFound(f"{product.code} has no published version yet.", code="not_published")
+            raise NotFoundError(f"{product.code} has no published version yet.", code=ErrorCode.NOT_PUBLISHED)
         return product.current_version
     if not staff:
-        raise NotFound("Only the current version is available.", code="version_not_found")
+        raise NotFoundError("Only the current version is available.", code=ErrorCode.VERSION_NOT_FOUND)
     if version == "draft":
         return None
     try:
         return product.versions.get(number=int(version))
     except (ValueError, ProductVersion.DoesNotExist):
-        raise NotFound(f"{product.code} has no version {version!r}.", code="version_not_found") from None
+        raise NotFoundError(
+            f"{product.code} has no version {version!r}.", code=ErrorCode.VERSION_NOT_FOUND
+        ) from None
 
 
 @dataclass(frozen=True)

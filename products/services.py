@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from configurator.plumbing.errors import ValidationFailed
+from configurator.plumbing.errors import ErrorCode, InvalidInputError
 
 from .documents import canonical_document, checksum, validate_document
 from .models import (
@@ -124,9 +124,11 @@ def product_publish(*, product: Product, actor=None) -> ProductVersion:
     draft = resolved_document(canonical_document(product_draft_data(product)))
     try:
         document, _ = validate_document(draft)
-    except ValidationFailed as error:
-        raise ValidationFailed(
-            f"The draft cannot be published: {error.message}", code="invalid_draft", fields=error.fields
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            f"The draft cannot be published: {error.message}",
+            code=ErrorCode.INVALID_DRAFT,
+            fields=error.fields,
         ) from None
     digest = checksum(document)
     current = product.current_version

@@ -9,6 +9,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -29,6 +31,7 @@ class StrictBooleanField(forms.Field):
             raise forms.ValidationError("Use true or false.", code="invalid") from None
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
@@ -87,11 +90,13 @@ class StrictOrderingFilter(OrderingFilter):
                         ]
                     }
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        return None if ordering is None else list(ordering)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
-        fields = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, {"request": None})]
+        queryset = view.get_queryset()  # type: ignore[attr-defined]  # list views only
+        fields = [name for name, _ in self.get_valid_fields(queryset, view, {"request": None})]
         choices = sorted(fields + [f"-{name}" for name in fields])
         for parameter in parameters:
             parameter["description"] = (

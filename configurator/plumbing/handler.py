@@ -17,7 +17,7 @@ from rest_framework.views import set_rollback
 
 from configurator.engine.errors import EngineError, SelectionError
 
-from .errors import AtelierError, FieldErrors
+from .errors import AtelierError, ErrorCode, FieldErrorCode, FieldErrors, field_error
 from .parsers import body_too_large
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,14 @@ def _flatten(detail: Any, path: str, out: FieldErrors) -> None:
                 if item:
                     _flatten(item, f"{path}[{index}]", out)
     else:
-        code = getattr(detail, "code", None) or "invalid"
-        out.setdefault(path or "non_field_errors", []).append({"code": str(code), "message": str(detail)})
+        code = str(getattr(detail, "code", None) or FieldErrorCode.INVALID)
+        if code not in FieldErrorCode.values:
+            logger.warning("Unknown field error code %r reported as invalid", code)
+        out.setdefault(path or "non_field_errors", []).append(field_error(code, str(detail)))
 
 
 def field_errors(detail: Any) -> FieldErrors:
-    """Turn DRF's nested error detail into ``{"a.b[0].c": [{"code", "message"}]}``."""
+    """Turn DRF's nested error detail into ``{"a.b[0].c": [{"code", "message", "constraint"}]}``."""
     out: FieldErrors = {}
     _flatten(detail, "", out)
     return out
@@ -57,18 +59,38 @@ def summary(fields: FieldErrors, fallback: str) -> str:
     return f"{text} (and {more} more)" if more else text
 
 
-def error_body(code: str, message: str, fields: FieldErrors | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "fields": fields or {}}
+def error_body(code: ErrorCode, message: str, fields: FieldErrors | None = None) -> dict[str, Any]:
+    return {"code": code.value, "message": message, "fields": fields or {}}
 
 
 def _response(
     status: int,
-    code: str,
+    code: ErrorCode,
     message: str,
     fields: FieldErrors | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     return Response(error_body(code, message, fields), status=status, headers=headers)
+
+
+#: DRF's own exceptions, by their default code.
+_DRF_CODES: dict[str, ErrorCode] = {
+    "not_authenticated": ErrorCode.NOT_AUTHENTICATED,
+    "authentication_failed": ErrorCode.AUTHENTICATION_FAILED,
+    "permission_denied": ErrorCode.PERMISSION_DENIED,
+    "not_found": ErrorCode.NOT_FOUND,
+    "method_not_allowed": ErrorCode.METHOD_NOT_ALLOWED,
+    "not_acceptable": ErrorCode.NOT_ACCEPTABLE,
+    "unsupported_media_type": ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    "throttled": ErrorCode.THROTTLED,
+    "parse_error": ErrorCode.MALFORMED_REQUEST,
+}
+
+
+def _selection_fields(error: SelectionError) -> FieldErrors:
+    return {
+        path: [field_error(code, message) for code, message in items] for path, items in error.errors.items()
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -77,46 +99,50 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, RequestDataTooBig):  # form fields of a multipart body past Django's limit
         exc = body_too_large(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, AtelierError):
-        return _response(exc.status_code, exc.code, exc.message, exc.fields)
+        return _response(exc.status_code, exc.code, exc.message, exc.fields, exc.headers)
     if isinstance(exc, SelectionError):
-        fields = {
-            path: [{"code": code, "message": message} for code, message in items]
-            for path, items in exc.errors.items()
-        }
-        return _response(400, exc.code, summary(fields, exc.message), fields)
+        fields = _selection_fields(exc)
+        return _response(400, ErrorCode.INVALID_SELECTION, summary(fields, exc.message), fields)
     if isinstance(exc, EngineError):
-        return _response(400, exc.code, exc.message)
+        return _response(400, ErrorCode.INVALID, exc.message)
     if isinstance(exc, Http404):
-        return _response(404, "not_found", "Not found.")
+        return _response(404, ErrorCode.NOT_FOUND, "Not found.")
     if isinstance(exc, DjangoPermissionDenied):
-        return _response(403, "permission_denied", "You do not have permission to do this.")
+        return _response(403, ErrorCode.PERMISSION_DENIED, "You do not have permission to do this.")
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         fields = field_errors(detail)
-        return _response(400, "invalid", summary(fields, "The request is not valid."), fields)
+        return _response(400, ErrorCode.INVALID, summary(fields, "The request is not valid."), fields)
     if isinstance(exc, exceptions.ValidationError):
         fields = field_errors(exc.detail)
-        return _response(400, "invalid", summary(fields, "The request is not valid."), fields)
+        return _response(400, ErrorCode.INVALID, summary(fields, "The request is not valid."), fields)
     if isinstance(exc, exceptions.ParseError):
-        return _response(400, "malformed_request", f"The body is not valid JSON: {exc.detail}")
+        return _response(400, ErrorCode.MALFORMED_REQUEST, f"The body is not valid JSON: {exc.detail}")
     if isinstance(exc, exceptions.APIException):
         headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None) is not None:
-            headers["Retry-After"] = str(int(exc.wait))
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        return _response(exc.status_code, str(code), str(exc.detail), headers=headers)
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait))
+        code = _DRF_CODES.get(str(exc.default_code))
+        if code is None:
+            logger.warning("Unknown DRF error code %r reported as invalid", exc.default_code)
+            code = ErrorCode.INVALID
+        return _response(exc.status_code, code, str(exc.detail), headers=headers)
     if isinstance(exc, OperationalError):
         logger.warning("Database unavailable, answered 503: %s", exc)
         return _response(
             503,
-            "unavailable",
+            ErrorCode.UNAVAILABLE,
             "The database is busy or unreachable; retry shortly.",
             headers={"Retry-After": "1"},
         )
     if isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
-        return _response(409, "conflict", "The request conflicts with existing data; reload and try again.")
+        return _response(
+            409, ErrorCode.CONFLICT, "The request conflicts with existing data; reload and try again."
+        )
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
-    return _response(500, "server_error", "Something went wrong on our side; it has been logged.")
+    return _response(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side; it has been logged.")

@@ -40,7 +40,7 @@ def test_empty_selection_guides_every_option_set(api_client, demo_catalogue):
     ]
     assert body["consistent"] and body["complete"] and body["valid"]
     assert body["errors"] == [] and body["conflict"] is None
-    assert all(value["selectable"] for item in body["option_sets"] for value in item.get("values", []))
+    assert all(value["selectable"] for item in body["option_sets"] for value in item["values"] or [])
     saddle = option_set(body, "saddle_height")
     assert (saddle["min"], saddle["max"], saddle["decided"], saddle["selection"]) == (60, 95, False, None)
     assert [value["code"] for value in option_set(body, "gift_wrap")["values"]] == [True, False]
@@ -54,14 +54,18 @@ def test_a_choice_blocks_values_with_minimal_reasons(api_client, demo_catalogue)
     assert sizes["s"]["reasons"] == [
         {
             "type": "choice",
+            "message": "You chose Carbon fibre for Frame.",
             "option_set": "frame",
             "value": "carbon",
-            "message": "You chose Carbon fibre for Frame.",
+            "code": None,
+            "option_sets": [],
         },
         {
             "type": "table",
-            "code": "frame_sizes",
             "message": "This frame is not made in this size.",
+            "option_set": None,
+            "value": None,
+            "code": "frame_sizes",
             "option_sets": ["frame", "size"],
         },
     ]
@@ -77,9 +81,11 @@ def test_a_choice_blocks_values_with_minimal_reasons(api_client, demo_catalogue)
     assert frame["alu"]["reasons"] == [
         {
             "type": "choice",
+            "message": "You chose Carbon fibre for Frame.",
             "option_set": "frame",
             "value": "carbon",
-            "message": "You chose Carbon fibre for Frame.",
+            "code": None,
+            "option_sets": [],
         }
     ]
 
@@ -168,7 +174,7 @@ def blocked_values(body):
     return [
         (item["code"], value["code"], value["reasons"])
         for item in body["option_sets"]
-        for value in item.get("values", [])
+        for value in item["values"] or []
         if not value["selectable"]
     ]
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
-from configurator.plumbing.errors import PayloadTooLargeError, ValidationFailed
+from configurator.plumbing.errors import InvalidInputError, RequestTooLargeError
 from configurator.plumbing.parsers import MAX_JSON_DEPTH, JSONParser, parse_json
 from tests.orders.conftest import place
 
@@ -64,7 +64,7 @@ def test_json_nested_to_the_limit_is_parsed():
 def test_a_body_over_the_limit_is_a_413_naming_the_limit(api_client, demo_catalogue, settings):
     body = json.dumps({"selections": {"engraving": "a" * 3_000_000}})
     response = api_client.post(CONFIGURE, body, content_type="application/json")
-    error = assert_error(response, 413, "payload_too_large")
+    error = assert_error(response, 413, "request_too_large")
     assert "2.5 MB (2,621,440 bytes)" in error["message"]
 
 
@@ -72,7 +72,7 @@ def test_the_limit_follows_djangos_setting(api_client, demo_catalogue, settings)
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"selections": {"engraving": "a" * 2000}})
     error = assert_error(
-        api_client.post(CONFIGURE, body, content_type="application/json"), 413, "payload_too_large"
+        api_client.post(CONFIGURE, body, content_type="application/json"), 413, "request_too_large"
     )
     assert "(1,000 bytes)" in error["message"]
 
@@ -83,7 +83,7 @@ def test_a_body_without_a_length_is_still_cut_at_the_limit():
 
     parser = JSONParser()
     parser.max_bytes = 100
-    with pytest.raises(PayloadTooLargeError):
+    with pytest.raises(RequestTooLargeError):
         parser.parse(io.BytesIO(b"[" + b"1," * 100 + b"1]"), parser_context={})
 
 
@@ -94,7 +94,7 @@ def test_gzip_is_refused_where_it_is_not_accepted(api_client, demo_catalogue):
         content_type="application/json",
         HTTP_CONTENT_ENCODING="gzip",
     )
-    assert_error(response, 400, "unsupported_encoding")
+    assert_error(response, 400, "malformed_request")
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_malformed_json_is_a_400(api_client, demo_catalogue, body):
 
 
 def test_parse_errors_are_validation_failures():
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(InvalidInputError):
         parse_json(b"[1, 2")
 
 

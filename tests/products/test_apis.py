@@ -156,7 +156,7 @@ def test_import_errors_name_the_path_and_store_nothing(staff_client):
         "message": "option_sets[1].options[1].code: 'lid' appears twice in extras",
         "fields": {
             "option_sets[1].options[1].code": [
-                {"code": "duplicate_code", "message": "'lid' appears twice in extras"}
+                {"code": "duplicate_code", "message": "'lid' appears twice in extras", "constraint": None}
             ]
         },
     }

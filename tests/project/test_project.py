@@ -92,9 +92,9 @@ def test_field_errors_flatten_nested_drf_errors():
         }
     ).detail
     assert field_errors(detail) == {
-        "selections.frame": [{"code": "invalid", "message": "Unknown value."}],
-        "rows[1].code": [{"code": "invalid", "message": "Required."}],
-        "name": [{"code": "invalid", "message": "Too long."}],
+        "selections.frame": [{"code": "invalid", "message": "Unknown value.", "constraint": None}],
+        "rows[1].code": [{"code": "invalid", "message": "Required.", "constraint": None}],
+        "name": [{"code": "invalid", "message": "Too long.", "constraint": None}],
     }
 
 

@@ -77,7 +77,7 @@ def test_a_gzip_body_that_inflates_past_the_limit_is_a_413_before_it_is_inflated
     assert len(bomb) < 100_000
     response = staff_client.post(IMPORT, bomb, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
     assert response.status_code == 413
-    assert response.json()["code"] == "payload_too_large"
+    assert response.json()["code"] == "request_too_large"
     assert "64 MB (67,108,864 bytes)" in response.json()["message"]
 
 
