@@ -228,7 +228,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 5,
-    "socket_timeout": 10,
+    "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 10.0),
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
@@ -255,6 +255,11 @@ ATELIER_EXPLAIN_BUDGET_MS = env_int("ATELIER_EXPLAIN_BUDGET_MS", 25)
 ATELIER_MAX_QUANTITY = env_int("ATELIER_MAX_QUANTITY", 10_000)
 #: Seconds before the outbox sends an unsent message again (doubling up to 10 minutes).
 ATELIER_OUTBOX_RETRY_SECONDS = env_int("ATELIER_OUTBOX_RETRY_SECONDS", 5)
+#: ``background``: a thread of each process publishes committed outbox messages, so that no request
+#: waits on the broker; ``inline``: the committing thread publishes them (unit tests).
+ATELIER_OUTBOX_RELAY = env_str("ATELIER_OUTBOX_RELAY", "background")
+if ATELIER_OUTBOX_RELAY not in ("background", "inline"):
+    raise ImproperlyConfigured("ATELIER_OUTBOX_RELAY must be background or inline.")
 #: Seconds a sent message may wait for its task's acknowledgement before it is sent again.
 ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS = env_int("ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS", 300)
 #: Hours an Idempotency-Key is remembered (at least 24).

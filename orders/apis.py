@@ -14,11 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.pagination import CursorPagination
+from configurator.throttling.throttles import SharedScopedRateThrottle
 
 from .filters import OrderFilter, QuoteFilter
 from .idempotency import HEADER, idempotency_key_from, request_fingerprint
@@ -114,8 +114,8 @@ class OrderListCreateApi(generics.ListAPIView):
     pagination_class = CursorPagination
     throttle_scope = "orders"
 
-    def get_throttles(self) -> list[ScopedRateThrottle]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+    def get_throttles(self) -> list[SharedScopedRateThrottle]:
+        return [SharedScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

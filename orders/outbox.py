@@ -7,12 +7,16 @@ delivered twice (tasks acknowledge in the transaction of their own change, behin
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,8 +36,82 @@ def outbox_enqueue(
 ) -> OutboxMessage:
     """Write a message in the current transaction; the relay sends it once the transaction commits."""
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs, order=order, queue=queue)
-    transaction.on_commit(lambda: outbox_relay(message_ids=[message.id]), robust=True)
+    transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.id]), robust=True)
     return message
+
+
+def outbox_dispatch(*, message_ids: list) -> None:
+    """Hand committed messages to the relay: by default the process's background relay, so that the
+    request that wrote them never waits on the broker (``ATELIER_OUTBOX_RELAY=inline``: here and now)."""
+    if settings.ATELIER_OUTBOX_RELAY == "inline":
+        outbox_relay(message_ids=message_ids)
+    else:
+        background_relay.submit(message_ids)
+
+
+class BackgroundRelay:
+    """One daemon thread per process that publishes committed messages, off the request.
+
+    The row is the promise: a message this thread never gets to (the process died, the broker is
+    down or hung) stays unsent in the database, and the sweeper sends it. After a failed publish
+    the thread stops trying for ``ATELIER_OUTBOX_RETRY_SECONDS`` and leaves what arrives meanwhile
+    to the sweeper (a circuit breaker), so a hung broker costs one socket timeout, not one per
+    message."""
+
+    #: Messages published together at most (a burst after an outage).
+    BATCH = 100
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[list] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._paused_until = 0.0
+
+    def submit(self, message_ids: list) -> None:
+        self._ensure_thread()
+        self._queue.put(list(message_ids))
+
+    def _ensure_thread(self) -> None:
+        # A forked process (gunicorn, Celery's prefork) inherits no running thread: start its own.
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+                self._thread.start()
+
+    def _take_batch(self) -> list:
+        batch = list(self._queue.get())
+        while len(batch) < self.BATCH:
+            try:
+                batch.extend(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take_batch()
+            if time.monotonic() < self._paused_until:
+                continue  # the broker failed a moment ago: the sweeper sends these
+            try:
+                close_old_connections()
+                if outbox_relay(message_ids=batch, unsent_only=True) < len(batch):
+                    self._pause()
+            except Exception:
+                logger.exception("The outbox relay failed; the sweeper will send its messages")
+                self._pause()
+            finally:
+                close_old_connections()
+
+    def _pause(self) -> None:
+        self._paused_until = time.monotonic() + settings.ATELIER_OUTBOX_RETRY_SECONDS
+
+
+background_relay = BackgroundRelay()
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -51,11 +129,15 @@ def _publish(message: OutboxMessage) -> None:
     )
 
 
-def outbox_relay(*, message_ids: Iterable) -> int:
+def outbox_relay(*, message_ids: Iterable, unsent_only: bool = False) -> int:
     """Hand unacknowledged messages to the broker; returns how many were sent. A failure is logged
-    and left to the sweeper, never raised: the change that wrote the message is already committed."""
+    and left to the sweeper, never raised: the change that wrote the message is already committed.
+    ``unsent_only``: skip messages sent meanwhile (by the sweeper)."""
     sent = 0
-    for message in OutboxMessage.objects.filter(pk__in=list(message_ids), acknowledged_at__isnull=True):
+    messages = OutboxMessage.objects.filter(pk__in=list(message_ids), acknowledged_at__isnull=True)
+    if unsent_only:
+        messages = messages.filter(sent_at__isnull=True)
+    for message in messages:
         now = timezone.now()
         try:
             _publish(message)

@@ -62,11 +62,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _no_real_broker(request, monkeypatch):
+def _no_real_broker(request, monkeypatch, settings):
     """Outside integration tests the outbox relay never reaches a real broker: messages are
-    recorded, so that test runs leave nothing behind in a developer's Redis."""
+    recorded, so that test runs leave nothing behind in a developer's Redis; and it publishes in
+    the committing thread, so that a test sees what it sent."""
     if request.node.get_closest_marker("integration"):
         return
+    settings.ATELIER_OUTBOX_RELAY = "inline"
     monkeypatch.setattr("orders.outbox._publish", lambda message: None)
 
 
