@@ -84,7 +84,13 @@ def quote_ensure_orderable(*, quote: Quote, now: Any = None) -> Quote:
 
 def _quote_snapshot(*, actor: User, quote_id: uuid.UUID) -> dict[str, Any]:
     try:
-        quote = Quote.objects.select_for_update().select_related("product").get(pk=quote_id, customer=actor)
+        # The quote row alone, and as a no-key lock: a second placement of the quote waits here and
+        # then sees the first order; nothing else (the product, its other orders) is locked.
+        quote = (
+            Quote.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("product")
+            .get(pk=quote_id, customer=actor)
+        )
     except (Quote.DoesNotExist, ValueError):
         raise InvalidInputError.for_field(
             "quote",
@@ -188,7 +194,12 @@ def order_transition(
     (a guard may also raise to refuse). Any other illegal move is logged and refused (409)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("order_transition must run inside a transaction")
-    order = Order.objects.select_for_update().select_related("product").get(pk=order_id)
+    # The order row alone, as a no-key lock: locking the joined product row too would make every
+    # placement of that product (whose insert key-shares it) wait for this transaction, and the
+    # two kinds of transaction deadlock.
+    order = (
+        Order.objects.select_for_update(of=("self",), no_key=True).select_related("product").get(pk=order_id)
+    )
     if order.status == to or (guard is not None and not guard(order)):
         return order, False
     if not can_transition(order.status, to):

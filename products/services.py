@@ -29,7 +29,7 @@ from .selectors import product_draft_data, resolved_document
 def product_import(*, document: Any, actor=None, publish: bool = False) -> Product:
     """Create a product, or replace an existing product's draft, from a document. All or nothing."""
     canonical, _ = validate_document(document)
-    product, _ = Product.objects.select_for_update().get_or_create(
+    product, _ = Product.objects.select_for_update(no_key=True).get_or_create(
         code=canonical["code"],
         defaults=_product_fields(canonical),
     )
@@ -119,7 +119,9 @@ def _create_pricing_rows(product: Product, pricing: dict[str, Any]) -> None:
 def product_publish(*, product: Product, actor=None) -> ProductVersion:
     """Freeze the draft into a new immutable version; publishing an unchanged draft is a no-op."""
     product = (
-        Product.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=product.pk)
+        Product.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("current_version")
+        .get(pk=product.pk)
     )
     draft = resolved_document(canonical_document(product_draft_data(product)))
     try:
