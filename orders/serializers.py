@@ -82,24 +82,39 @@ class QuoteCreateInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, default=1, validators=[_quantity])
 
 
-#: Control characters (including tabs and line breaks) and bidirectional overrides are refused in
-#: addresses: they corrupt labels and can disguise what a field says.
+#: Control characters (including tabs and line breaks), bidirectional overrides, embeddings,
+#: isolates and marks, and other invisible format characters are refused in addresses: they corrupt
+#: labels and can disguise what a field says. The zero-width (non-)joiner stays: Persian, Indic and
+#: emoji text need it.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_ALLOWED_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
 
 
-def _printable(value: str) -> str:
-    value = unicodedata.normalize("NFC", value)
-    bad = next((char for char in value if unicodedata.category(char) in _REFUSED_CATEGORIES), None)
+def _printable(value: str) -> None:
+    bad = next(
+        (
+            char
+            for char in value
+            if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARACTERS
+        ),
+        None,
+    )
     if bad is not None:
+        name = unicodedata.name(bad, "a control character")
         raise serializers.ValidationError(
-            f"Remove the invisible or control character U+{ord(bad):04X}.", code="invalid"
+            f"Remove the invisible or control character U+{ord(bad):04X} ({name}).", code="invalid"
         )
-    return value
 
 
 class AddressField(serializers.CharField):
+    """One line of an address: stored in Unicode's composed form (NFC), so that the same text is
+    the same bytes, and refused when it holds a character no label should print."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(validators=[_printable], **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return unicodedata.normalize("NFC", super().to_internal_value(data))
 
 
 class ShippingInput(serializers.Serializer):
