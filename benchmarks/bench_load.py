@@ -1,13 +1,15 @@
 """Load benchmark: the API under gunicorn, next to the framework's ceiling measured in the same run.
 
     .venv/bin/python benchmarks/bench_load.py [--requests 400] [--concurrency 8] [--web-workers 4]
-        [--database-url postgres://postgres@127.0.0.1:5432/atelier_bench] [--broker-url redis://...]
+        [--database-url postgres://postgres@127.0.0.1:5432/atelier_bench]
 
 The system runs as the README's production section says: gunicorn with ``--web-workers`` sync
-workers (DEBUG off), a Celery worker on the default queue, the outbox relay publishing to the broker
-(``--broker-url``, default ``CELERY_BROKER_URL``). The database (``--database-url``, default
-``DATABASE_URL``, else a throw-away SQLite file) is migrated and given the demo catalogue, Renault
-(``../shared/benchmarks/renault/megane.xml``, when present) and one user per client.
+workers (DEBUG off), a Celery worker on the default queue and beat, the outbox relay publishing to a
+redis-server of the run's own (so that one scenario can hang it with SIGSTOP: order placement while
+the broker does not answer, after which every order must still be routed). The database
+(``--database-url``, default ``DATABASE_URL``, else a throw-away SQLite file) is migrated and given
+the demo catalogue, Renault (``../shared/benchmarks/renault/megane.xml``, when present) and one user
+per client.
 
 The ceiling is a bare Django view returning a small JSON document, served by the same gunicorn and
 middleware (``bench_urls.py``, a benchmark-only URLconf). It is measured first and last; ratios use
@@ -16,8 +18,8 @@ workers close them) send ``--requests`` requests per scenario and print requests
 p50/p95/p99 latency. The order rate limit is raised for the run (each client is one customer).
 
 Targets: configure on a demo product >= 50 % of the bare view's throughput; order placement >= 25 %
-of it and >= 50 % of configure's; zero errors; every placed order routed; web and worker memory flat
-(RSS printed after the warm-up and at the end).
+of it and >= 50 % of configure's; placement with the broker hung: p99 < 200 ms; zero errors; every
+placed order routed; web and worker memory flat (RSS printed after the warm-up and at the end).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -58,6 +61,13 @@ BIKE_SELECTIONS = [
 ]
 
 Request = tuple[str, str, dict | None, dict[str, str]]
+ONE = "order placement, 1 client"
+HUNG = "order placement, 1 client, broker hung"
+HUNG_LOADED = "order placement, broker hung"
+#: Scenarios run by one client: latency without queueing behind other requests.
+SINGLE_CLIENT = (ONE, HUNG)
+#: Scenarios run with the broker stopped by SIGSTOP.
+BROKER_HUNG = (HUNG, HUNG_LOADED)
 
 
 @dataclass
@@ -207,18 +217,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument(
-        "--broker-url", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
-    )
     options = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="atelier-load-"))
+    broker_port = free_port()
+    broker = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(broker_port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    broker_url = f"redis://127.0.0.1:{broker_port}/0"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")]),
         "DATABASE_URL": options.database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
-        "CELERY_BROKER_URL": options.broker_url,
+        "CELERY_BROKER_URL": broker_url,
         "DEBUG": "false",
         "SECRET_KEY": "load-benchmark-only",
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -229,7 +243,7 @@ def main() -> None:
     }
     database = env["DATABASE_URL"].split("@")[-1]
     print(
-        f"Database {database}, broker {options.broker_url}, {options.web_workers} gunicorn workers, "
+        f"Database {database}, broker {broker_url}, {options.web_workers} gunicorn workers, "
         f"{options.concurrency} clients, {options.requests} requests per scenario; {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
@@ -245,7 +259,7 @@ def main() -> None:
     )
 
     port = free_port()
-    logs = {name: (folder / f"{name}.log").open("w") for name in ("web", "worker")}
+    logs = {name: (folder / f"{name}.log").open("w") for name in ("web", "worker", "beat")}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "configurator.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(options.web_workers), "--log-level", "warning"],
@@ -255,6 +269,12 @@ def main() -> None:
         [sys.executable, "-m", "celery", "-A", "configurator", "worker", "--queues", "default",
          "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=logs["worker"], stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "configurator", "beat", "--loglevel", "WARNING",
+         "--schedule", str(folder / "beat-schedule")],
+        cwd=ROOT, env={**env, "ATELIER_OUTBOX_SWEEP_SECONDS": "2"},
+        stdout=logs["beat"], stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -267,22 +287,27 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit(f"gunicorn did not start:\n{(folder / 'web.log').read_text()}")
             time.sleep(0.2)
-        measure(options, port, tokens, renault, web, worker, env)
+        measure(options, port, tokens, renault, web, worker, env, broker)
     finally:
-        for process in (web, worker):
+        os.kill(broker.pid, signal.SIGCONT)
+        for process in (web, worker, beat):
             process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        for process in (web, worker, beat, broker):
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
 
 
-def measure(options, port, tokens, renault, web, worker, env) -> None:
+def measure(options, port, tokens, renault, web, worker, env, broker) -> None:
     rng = random.Random(7)
 
     def auth(client: int) -> dict[str, str]:
         return {"Authorization": f"Token {tokens[client]}"}
+
+    def place_order(client: int, index: int) -> Request:
+        body = {"product": "city-bike", "selections": rng.choice(BIKE_SELECTIONS), "shipping": SHIPPING}
+        return ("POST", "/api/orders/", body, {**auth(client), "Idempotency-Key": str(uuid.uuid4())})
 
     scenarios: list[tuple[str, Callable[[int, int], Request], int]] = [
         ("bare Django view (ceiling)", lambda c, i: ("GET", "/bench/bare", None, {}), 200),
@@ -316,15 +341,10 @@ def measure(options, port, tokens, renault, web, worker, env) -> None:
             ),
             201,
         ),
-        (
-            "order placement",
-            lambda c, i: (
-                "POST", "/api/orders/",
-                {"product": "city-bike", "selections": rng.choice(BIKE_SELECTIONS), "shipping": SHIPPING},
-                {**auth(c), "Idempotency-Key": str(uuid.uuid4())},
-            ),
-            201,
-        ),
+        ("order placement", place_order, 201),
+        (ONE, place_order, 201),
+        (HUNG, place_order, 201),
+        (HUNG_LOADED, place_order, 201),
         ("order list", lambda c, i: ("GET", "/api/orders/", None, auth(c)), 200),
         ("OpenAPI schema", lambda c, i: ("GET", "/api/schema/", None, {}), 200),
         ("bare Django view (again)", lambda c, i: ("GET", "/bench/bare", None, {}), 200),
@@ -332,6 +352,8 @@ def measure(options, port, tokens, renault, web, worker, env) -> None:
 
     # Warm-up: every process loads its models and connections before anything is timed.
     for label, make, ok in scenarios:
+        if label in BROKER_HUNG:
+            continue
         warm = run_scenario(
             label, port, make, requests=4 * options.web_workers, concurrency=options.web_workers, ok=ok
         )
@@ -341,10 +363,17 @@ def measure(options, port, tokens, renault, web, worker, env) -> None:
     web_pids, worker_pids = children(web.pid), [worker.pid, *children(worker.pid)]
     memory_start = (rss_mb(web_pids), rss_mb(worker_pids))
 
-    results = [
-        run_scenario(label, port, make, requests=options.requests, concurrency=options.concurrency, ok=ok)
-        for label, make, ok in scenarios
-    ]
+    results = []
+    for label, make, ok in scenarios:
+        if label in BROKER_HUNG:
+            os.kill(broker.pid, signal.SIGSTOP)
+        try:
+            clients = 1 if label in SINGLE_CLIENT else options.concurrency
+            requests = min(options.requests, 100) if label in SINGLE_CLIENT else options.requests
+            results.append(run_scenario(label, port, make, requests=requests, concurrency=clients, ok=ok))
+        finally:
+            if label in BROKER_HUNG:
+                os.kill(broker.pid, signal.SIGCONT)
     memory_end = (rss_mb(web_pids), rss_mb(worker_pids))
     ceiling = statistics.mean([results[0].throughput, results[-1].throughput])
 
@@ -360,8 +389,8 @@ def measure(options, port, tokens, renault, web, worker, env) -> None:
             print(f"{'':34}{count} x {message}")
 
     by_label = {result.label: result for result in results}
-    placed_total = len(by_label["order placement"].latencies)
-    deadline = time.monotonic() + 120
+    placed_total = sum(len(by_label[label].latencies) for label in ("order placement", ONE, *BROKER_HUNG))
+    deadline = time.monotonic() + 300
     while True:
         routed, placed = map(
             int, manage(env, "shell", "--no-imports", "-c", ROUTED.format(since=since)).split()
@@ -385,6 +414,12 @@ def measure(options, port, tokens, renault, web, worker, env) -> None:
     )
     target("order placement >= 50 % of configure (issue 14, item 5)", placement >= 0.5 * configure,
            f"{placement / configure:.0%}")  # fmt: skip
+    hung = by_label[HUNG]
+    target(
+        "placement with the broker hung: p99 < 200 ms",
+        hung.percentile(0.99) < 200,
+        f"{hung.percentile(0.99):.0f} ms",
+    )
     total_errors = sum(sum(result.errors.values()) for result in results)
     target("zero errors", total_errors == 0, f"{total_errors}")
     target("every placed order routed", routed == placed, f"{routed} of {placed} (expected {placed_total})")
