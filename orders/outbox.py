@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -105,7 +105,15 @@ class BackgroundRelay:
                 logger.exception("The outbox relay failed; the sweeper will send its messages")
                 self._pause()
             finally:
-                close_old_connections()
+                if self._queue.empty():
+                    # Idle: give the database connection back rather than hold it open.
+                    connection.close()
+                else:
+                    close_old_connections()
+
+    def resume(self) -> None:
+        """Forget a past failure: publish what comes next (e.g. on another broker)."""
+        self._paused_until = 0.0
 
     def _pause(self) -> None:
         self._paused_until = time.monotonic() + settings.ATELIER_OUTBOX_RETRY_SECONDS

@@ -24,6 +24,7 @@ from django.conf import settings
 
 from configurator.celery import app
 from configurator.plumbing.broker import broker_problem
+from orders.outbox import background_relay
 
 #: Where RabbitMQ is when the environment does not say (the Debian package's defaults).
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
@@ -241,6 +242,7 @@ def celery_broker(url: str) -> Iterator[None]:
     app.conf.broker_url = url
     os.environ["CELERY_BROKER_URL"] = url
     app._after_fork()  # drop pooled connections and producers made for the previous broker
+    background_relay.resume()  # a failure on the previous broker says nothing about this one
     try:
         yield
     finally:

@@ -46,7 +46,8 @@ def test_a_placed_order_is_routed_and_queued_by_a_real_worker(customer_client, b
         with celery_broker(broker_url):
             wait_until_ready(worker)
             order_id = place(customer_client).json()["id"]
-            assert OutboxMessage.objects.get().sent_at is not None
+            # The relay publishes from a thread of its own, after the request answered.
+            wait_for(lambda: OutboxMessage.objects.get().sent_at is not None, what="the relay to send")
             wait_for(lambda: is_queued(order_id), what="the order to be queued")
     finally:
         log = stop_worker(worker)
@@ -61,6 +62,8 @@ def test_an_order_placed_while_the_broker_is_down_is_queued_exactly_once_when_it
 ):
     with celery_broker(unreachable_url(broker_url)):
         response = place(customer_client)
+        # The relay tries from a thread of its own, after the request answered.
+        wait_for(lambda: OutboxMessage.objects.get().attempts == 1, what="the relay to try")
     assert response.status_code == 201
     order_id = response.json()["id"]
     message = OutboxMessage.objects.get()
