@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from rest_framework import exceptions, pagination
@@ -109,13 +109,14 @@ class CursorPagination(pagination.CursorPagination):
         # The position is an instant this list wrote in UTC; a crafted one may carry any text or an
         # offset the database refuses (PostgreSQL: at most ±15:59), so it is read and written again.
         try:
-            instant = datetime.datetime.fromisoformat(cursor.position)
+            instant = datetime.datetime.fromisoformat(str(cursor.position))
             position = (
                 instant.astimezone(datetime.UTC) if instant.tzinfo else instant.replace(tzinfo=datetime.UTC)
             ).isoformat()
         except (ValueError, OverflowError):
             raise self._foreign_cursor() from None
-        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+        # DRF's stubs type the position as a number; it is the text of the ordering field's value.
+        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=cast(Any, position))
 
     def _foreign_cursor(self) -> exceptions.ValidationError:
         return exceptions.ValidationError(
