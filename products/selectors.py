@@ -31,31 +31,34 @@ _OPTION_SET_FIELDS = ("code", "name", "kind", "help_text", *OPTION_SET_SETTINGS)
 _OPTION_FIELDS = ("code", "name", "price_delta", "cost_delta", "labour_minutes", "material", "level")
 
 
-def product_list(*, staff: bool) -> QuerySet[Product]:
+def _visible_products(*, staff: bool) -> QuerySet[Product]:
     """Products a caller may see: active published ones, or every product for staff. The version's
-    document is deferred: it can be large, and most reads need only its summary columns.
-
-    What a list shows, searches, filters and orders by is annotated as ``listed_*``: for customers
-    the published version's values, never the draft's; for staff the draft's."""
+    document is deferred: it can be large, and most reads need only its summary columns."""
     products = Product.objects.select_related("current_version").defer("current_version__document")
+    return products if staff else products.filter(is_active=True, current_version__isnull=False)
+
+
+def product_list(*, staff: bool) -> QuerySet[Product]:
+    """The products a caller may see, for a list. What a list shows, searches, filters and orders by
+    is annotated as ``listed_*``: for customers the published version's values, never the draft's;
+    for staff the draft's."""
+    products = _visible_products(staff=staff)
     if staff:
         return products.annotate(
             listed_name=F("name"), listed_description=F("description"), listed_currency=F("currency")
         ).order_by("name", "code")
-    return (
-        products.filter(is_active=True, current_version__isnull=False)
-        .annotate(
-            listed_name=F("current_version__name"),
-            listed_description=F("current_version__description"),
-            listed_currency=F("current_version__currency"),
-        )
-        .order_by("listed_name", "code")
-    )
+    return products.annotate(
+        listed_name=F("current_version__name"),
+        listed_description=F("current_version__description"),
+        listed_currency=F("current_version__currency"),
+    ).order_by("listed_name", "code")
 
 
 def product_get(*, code: str, staff: bool) -> Product:
+    """One product a caller may see (configure, quotes and orders look it up on every request:
+    no list annotations, no ordering)."""
     try:
-        return product_list(staff=staff).get(code=code)
+        return _visible_products(staff=staff).get(code=code)
     except Product.DoesNotExist:
         raise NotFoundError(f"No product with code {code!r}.", code=ErrorCode.PRODUCT_NOT_FOUND) from None
 
