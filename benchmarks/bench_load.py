@@ -377,16 +377,16 @@ def measure(options, port, tokens, renault, web, worker, env, broker) -> None:
     memory_end = (rss_mb(web_pids), rss_mb(worker_pids))
     ceiling = statistics.mean([results[0].throughput, results[-1].throughput])
 
-    print(f"\n{'scenario':32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8}  errors")
+    print(f"\n{'scenario':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8}  errors")
     for result in results:
         errors = sum(result.errors.values())
         print(
-            f"{result.label:32} {result.throughput:8.1f} {result.percentile(0.5):8.1f} "
+            f"{result.label:40} {result.throughput:8.1f} {result.percentile(0.5):8.1f} "
             f"{result.percentile(0.95):8.1f} {result.percentile(0.99):8.1f} "
             f"{result.throughput / ceiling:7.0%}  {errors}"
         )
         for message, count in sorted(result.errors.items(), key=lambda item: -item[1])[:3]:
-            print(f"{'':34}{count} x {message}")
+            print(f"{'':42}{count} x {message}")
 
     by_label = {result.label: result for result in results}
     placed_total = sum(len(by_label[label].latencies) for label in ("order placement", ONE, *BROKER_HUNG))
