@@ -20,6 +20,7 @@ from django.conf import settings
 
 from configurator.celery import app
 from configurator.plumbing.broker import broker_problem
+from tests.requirements import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +28,7 @@ def broker_url() -> str:
     url = settings.CELERY_BROKER_URL
     problem = broker_problem(url)
     if problem:
-        message = f"the Celery broker at {url} is not reachable: {problem}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"the Celery broker at {url} is not reachable: {problem}")
     return url
 
 
@@ -131,10 +129,7 @@ class PrivateRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            message = "redis-server is not installed"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            unavailable("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 binary,
