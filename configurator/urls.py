@@ -2,15 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from configurator.plumbing import error_views
+from configurator.plumbing.schema import SchemaApi
 from configurator.storefront import views as storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("products.urls")),
     path("api/", include("configurator.configure.urls")),

@@ -13,7 +13,9 @@ class ProductFilter(StrictFilterSet):
         exclude=True,
         help_text="Staff: only products with (or without) a published version.",
     )
-    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact")
+    currency = django_filters.CharFilter(
+        field_name="listed_currency", lookup_expr="iexact", help_text="A currency code, e.g. EUR."
+    )
 
     class Meta:
         model = Product

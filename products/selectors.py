@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from configurator.plumbing.errors import ErrorCode, NotFoundError
 
@@ -33,11 +33,24 @@ _OPTION_FIELDS = ("code", "name", "price_delta", "cost_delta", "labour_minutes",
 
 def product_list(*, staff: bool) -> QuerySet[Product]:
     """Products a caller may see: active published ones, or every product for staff. The version's
-    document is deferred: it can be large, and most reads need only its summary columns."""
+    document is deferred: it can be large, and most reads need only its summary columns.
+
+    What a list shows, searches, filters and orders by is annotated as ``listed_*``: for customers
+    the published version's values, never the draft's; for staff the draft's."""
     products = Product.objects.select_related("current_version").defer("current_version__document")
-    if not staff:
-        products = products.filter(is_active=True, current_version__isnull=False)
-    return products.order_by("name", "code")
+    if staff:
+        return products.annotate(
+            listed_name=F("name"), listed_description=F("description"), listed_currency=F("currency")
+        ).order_by("name", "code")
+    return (
+        products.filter(is_active=True, current_version__isnull=False)
+        .annotate(
+            listed_name=F("current_version__name"),
+            listed_description=F("current_version__description"),
+            listed_currency=F("current_version__currency"),
+        )
+        .order_by("listed_name", "code")
+    )
 
 
 def product_get(*, code: str, staff: bool) -> Product:

@@ -21,8 +21,12 @@ class BaselineOutput(serializers.Serializer):
 
 
 class ProductListOutput(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
-    currency = serializers.ChoiceField(choices=Currency.choices, read_only=True)
+    """A product in a list: customers see its published version, staff its draft (the ``listed_*``
+    values of ``product_list``)."""
+
+    name = serializers.CharField(source="listed_name", read_only=True)
+    description = serializers.CharField(source="listed_description", read_only=True)
+    currency = serializers.ChoiceField(source="listed_currency", choices=Currency.choices, read_only=True)
     version = serializers.SerializerMethodField()
     baseline = serializers.SerializerMethodField()
     active = serializers.BooleanField(source="is_active", read_only=True)
@@ -31,10 +35,6 @@ class ProductListOutput(serializers.ModelSerializer):
         model = Product
         fields = ["code", "name", "description", "currency", "active", "version", "baseline"]
         read_only_fields = fields
-
-    def get_name(self, product: Product) -> str:
-        version = product.current_version
-        return version.name if version is not None and not self.context.get("staff") else product.name
 
     def get_version(self, product: Product) -> int | None:
         return product.current_version.number if product.current_version is not None else None

@@ -142,6 +142,7 @@ def product_publish(*, product: Product, actor: User | None = None) -> ProductVe
         document=document,
         checksum=digest,
         name=document["name"],
+        description=document["description"],
         currency=document["currency"],
         baseline_price=document["baseline"]["price"],
         baseline_lead_time_days=document["baseline"]["lead_time_days"],

@@ -276,6 +276,15 @@ class ExplainInput(serializers.Serializer):
     option_set = serializers.CharField(help_text="The option set of the value to explain.")
     value = SelectionValueField(help_text="An option code, a number, or true/false.")
 
+    def validate_value(self, value: Any) -> Any:
+        if isinstance(value, (list, dict)):
+            raise serializers.ValidationError(
+                "Give one value: an option code, a number, true/false, or null for none (for a "
+                "multiple choice, one of its option codes).",
+                code="invalid_value",
+            )
+        return value
+
 
 class ExplainOutput(serializers.Serializer):
     option_set = serializers.CharField()

@@ -237,6 +237,12 @@ class IdempotencyKeyReusedError(AtelierError):
     default_message = "This Idempotency-Key was used with a different request."
 
 
+class RequestTooLargeError(AtelierError):
+    status_code = 413
+    default_code = ErrorCode.REQUEST_TOO_LARGE
+    default_message = "The request body is too large."
+
+
 class ServiceUnavailableError(AtelierError):
     status_code = 503
     default_code = ErrorCode.UNAVAILABLE

@@ -59,7 +59,21 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class StrictOrderingFilter(OrderingFilter):
-    """Unknown ordering fields are a 400 naming the allowed ones, not silently dropped."""
+    """Unknown ordering fields are a 400 naming the allowed ones, not silently dropped.
+
+    A view's ``ordering_aliases`` maps a public field name to the expression it orders by (e.g.
+    ``{"name": "listed_name"}``, an annotation), so that the parameter keeps its name."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        aliases = getattr(view, "ordering_aliases", {})
+        expressions = []
+        for field in ordering:
+            name = field.lstrip("-")
+            expressions.append(field[: len(field) - len(name)] + aliases.get(name, name))
+        return queryset.order_by(*expressions)
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: APIView) -> list[str] | None:
         params = request.query_params.get(self.ordering_param)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
@@ -16,6 +18,7 @@ from rest_framework.views import set_rollback
 from configurator.engine.errors import EngineError, SelectionError
 
 from .errors import AtelierError, ErrorCode, FieldErrorCode, FieldErrors, field_error
+from .parsers import body_too_large
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,8 @@ def _selection_fields(error: SelectionError) -> FieldErrors:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Render every error as ``{"code", "message", "fields"}``; an unknown one is a logged 500."""
     set_rollback()
+    if isinstance(exc, RequestDataTooBig):  # form fields of a multipart body past Django's limit
+        exc = body_too_large(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, AtelierError):
         return _response(exc.status_code, exc.code, exc.message, exc.fields, exc.headers)
     if isinstance(exc, SelectionError):

