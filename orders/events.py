@@ -52,3 +52,7 @@ def order_queued(*, order: Order, queue: str) -> OrderEvent:
 
 def order_cancelled(*, order: Order, actor, reason: str) -> OrderEvent:
     return _record(order, OrderEventType.CANCELLED, actor=actor, message=reason or "Cancelled.")
+
+
+def order_shipped(*, order: Order, actor) -> OrderEvent:
+    return _record(order, OrderEventType.SHIPPED, actor=actor, message="Shipped.")

@@ -255,3 +255,14 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
     if changed:
         events.order_cancelled(order=order, actor=actor, reason=reason.strip())
     return order
+
+
+@transaction.atomic
+def order_ship(*, actor, order_id) -> Order:
+    """Staff mark a completed order shipped (completed -> shipped; anything else is refused)."""
+    if not actor.is_staff:
+        raise PermissionDenied()
+    order, changed = order_transition(order_id=order_id, to=OrderStatus.SHIPPED, actor=actor)
+    if changed:
+        events.order_shipped(order=order, actor=actor)
+    return order
