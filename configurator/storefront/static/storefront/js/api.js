@@ -182,7 +182,7 @@
     optionSets.forEach(function (set) { byCode[set.code] = set; });
     const result = { pairs: [], version: null, quantity: 1, dropped: [] };
     params.forEach(function (raw, key) {
-      if (key === LINK_VERSION) { result.version = parseInt(raw, 10) || null; return; }
+      if (key === LINK_VERSION) { const number = parseInt(raw, 10); result.version = isFinite(number) ? number : null; return; }
       if (key === LINK_QUANTITY) { result.quantity = Math.max(1, parseInt(raw, 10) || 1); return; }
       const set = byCode[key];
       if (!set) { result.dropped.push({ code: key, raw: raw, why: "this option set no longer exists" }); return; }

@@ -568,12 +568,12 @@
   quantity = Math.min(link.quantity, parseInt($("quantity").max, 10) || 10000);
   $("quantity").value = quantity;
   const notes = [];
-  if (link.version && link.version !== product.version) {
+  if (link.version !== null && link.version !== product.version) {
     notes.push("This link was made for version " + link.version + " of the " + product.name.toLowerCase() +
       "; it is now version " + product.version + ".");
   }
   link.dropped.forEach(function (item) { notes.push((item.name || item.code) + ": " + item.why + "; left out."); });
-  if (link.version && link.version !== product.version && !link.dropped.length) notes.push("All your choices are still offered.");
+  if (link.version !== null && link.version !== product.version && !link.dropped.length) notes.push("All your choices are still offered.");
   if (notes.length) {
     const notice = $("link-notice");
     notice.textContent = notes.join(" ");
