@@ -88,8 +88,10 @@ def assert_accessible(page, *, what: str = "") -> None:
     )
     report = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else json.dumps(node["target"])
-                    for node in violation["nodes"][:5])
+        + "; ".join(
+            node["target"][0] if isinstance(node["target"][0], str) else json.dumps(node["target"])
+            for node in violation["nodes"][:5]
+        )
         for violation in violations
     ]
     assert not report, f"accessibility violations on {what or page.url}:\n" + "\n".join(report)

@@ -17,7 +17,10 @@
   let sequence = 0;        // answers to older requests are dropped
   let rounds = 0;
   const explained = new Map();
+  // Round trips (a change until the page shows its answer) and the part spent updating the page,
+  // in milliseconds: read by the browser tests, which print them.
   window.__atelierTimings = [];
+  window.__atelierRenderTimings = [];
 
   const $ = function (id) { return document.getElementById(id); };
   function money(amount, currency) { return amount + " " + (currency || product.currency); }
@@ -78,7 +81,9 @@
     }
     if (mine !== sequence) return;
     answer = result;
+    const rendering = performance.now();
     render();
+    window.__atelierRenderTimings.push(performance.now() - rendering);
     rounds += 1;
     root.dataset.rounds = String(rounds);
     root.removeAttribute("aria-busy");
