@@ -9,7 +9,12 @@
   const setsByCode = {};
   product.option_sets.forEach(function (set) { setsByCode[set.code] = set; });
   const fieldsets = {};
-  form.querySelectorAll("fieldset.option-set").forEach(function (fieldset) { fieldsets[fieldset.dataset.set] = fieldset; });
+  const valueElements = {};  // option set code -> value code -> element, looked up once
+  form.querySelectorAll("fieldset.option-set").forEach(function (fieldset) {
+    fieldsets[fieldset.dataset.set] = fieldset;
+    const byValue = valueElements[fieldset.dataset.set] = {};
+    fieldset.querySelectorAll(".values .value[data-value]").forEach(function (element) { byValue[element.dataset.value] = element; });
+  });
 
   let pairs = [];          // [[option set code, value], ...] in the order the customer chose
   let quantity = 1;
@@ -25,7 +30,6 @@
   const $ = function (id) { return document.getElementById(id); };
   function money(amount, currency) { return amount + " " + (currency || product.currency); }
   function text(element, value) { if (element) element.textContent = value; }
-  function escapeSelector(value) { return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/"/g, '\\"'); }
   function valueKey(value) { return JSON.stringify(value); }
   function pairsValue(code) {
     const pair = pairs.find(function (item) { return item[0] === code; });
@@ -162,10 +166,11 @@
         if (value.code === (effective !== true)) paintValue(element, state, false, guidance.code);
         return;
       }
-      const element = fieldset.querySelector('.value[data-value="' + escapeSelector(String(value.code)) + '"]');
+      const element = valueElements[guidance.code][String(value.code)];
       if (!element) return;
       const on = Array.isArray(effective) ? effective.indexOf(value.code) >= 0 : effective === value.code;
-      element.querySelector("input").checked = on;
+      const input = element.querySelector("input");
+      if (input.checked !== on) input.checked = on;
       paintValue(element, state, on, guidance.code);
     });
     const none = fieldset.querySelector(".none-value");
@@ -196,6 +201,10 @@
   }
 
   function paintValue(element, state, on, code) {
+    // A large model repaints hundreds of values per answer: touch only those that changed.
+    const signature = JSON.stringify([state, on]);
+    if (element.atelierSignature === signature) return;
+    element.atelierSignature = signature;
     const blocked = state.blocked && !on;
     element.classList.toggle("blocked", blocked);
     element.classList.toggle("implied", state.implied);
@@ -387,6 +396,7 @@
     }
     const reasons = await explained.get(key);
     element.dataset.needsReason = "false";
+    element.atelierSignature = null;  // what was fetched holds for these choices only: repaint next time
     if (reasons && reasons.length && reasons.every(function (item) { return item.type === "choice" && item.option_set === code; })) {
       // Only the set's own choice stands in the way: a switch, not a block.
       element.classList.remove("blocked");
