@@ -97,16 +97,13 @@ class SessionLoginApi(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        SessionAuthentication().enforce_csrf(request)
-
     @extend_schema(
         request=CredentialsInput,
         responses={200: SessionOutput, **error_responses(400, 403, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        SessionAuthentication().enforce_csrf(request)
         serializer = CredentialsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = _authenticate(request, serializer.validated_data)

@@ -69,7 +69,7 @@ class SavedConfigurationListCreateApi(generics.ListAPIView):
             return SavedConfiguration.objects.none()
         return saved_configuration_list(actor=self.request.user)
 
-    @extend_schema(responses={200: SavedConfigurationOutput(many=True), **error_responses(400, 401)})
+    @extend_schema(responses={200: SavedConfigurationOutput(many=True), **error_responses(400, 401, 404)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
