@@ -5,22 +5,22 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from configurator.plumbing.errors import AtelierError
+from configurator.plumbing.errors import AtelierError, ErrorCode, TooManyRequestsError
 from configurator.plumbing.openapi import error_responses
 
 from .services import user_token, user_token_revoke
 from .throttling import client_address, login_blocked, login_failed, login_succeeded
 
 
-class InvalidCredentials(AtelierError):
+class InvalidCredentialsError(AtelierError):
     status_code = 400
-    default_code = "invalid_credentials"
+    default_code = ErrorCode.INVALID_CREDENTIALS
     default_message = "The username or password is not correct."
 
 
@@ -30,7 +30,7 @@ class CredentialsInput(serializers.Serializer):
 
 
 class TokenOutput(serializers.Serializer):
-    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    token = serializers.CharField(help_text="Send it as `Authorization: Bearer <token>`.")
     username = serializers.CharField()
     is_staff = serializers.BooleanField()
 
@@ -48,13 +48,15 @@ def _authenticate(request: Request, data: dict[str, str]):
     address = client_address(request._request)
     blocked = login_blocked(username=data["username"], address=address)
     if blocked:
-        raise exceptions.Throttled(
-            wait=blocked.retry_after, detail=blocked.message, code="too_many_login_attempts"
+        raise TooManyRequestsError(
+            blocked.message,
+            code=ErrorCode.TOO_MANY_LOGIN_ATTEMPTS,
+            headers={"Retry-After": str(blocked.retry_after)},
         )
     user = authenticate(request._request, username=data["username"], password=data["password"])
     if user is None:
         login_failed(username=data["username"], address=address)
-        raise InvalidCredentials()
+        raise InvalidCredentialsError()
     login_succeeded(username=data["username"], address=address)
     return user
 
@@ -67,6 +69,7 @@ class TokenCreateApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
+        operation_id="auth_token_create",
         request=CredentialsInput,
         responses={200: TokenOutput, **error_responses(400, 429)},
         auth=[],
@@ -84,7 +87,9 @@ class TokenCreateApi(APIView):
 class TokenRevokeApi(APIView):
     """Revoke your API token; the next log-in at POST /api/auth/token makes a new one."""
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401)})
+    @extend_schema(
+        operation_id="auth_token_revoke", request=None, responses={204: None, **error_responses(401)}
+    )
     def delete(self, request: Request) -> Response:
         user_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -98,6 +103,7 @@ class SessionLoginApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
+        operation_id="auth_login",
         request=CredentialsInput,
         responses={200: SessionOutput, **error_responses(400, 403, 429)},
         auth=[],
@@ -121,7 +127,9 @@ class SessionLogoutApi(APIView):
 
     authentication_classes = [SessionAuthentication]
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 403)})
+    @extend_schema(
+        operation_id="auth_logout", request=None, responses={204: None, **error_responses(401, 403)}
+    )
     def post(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -136,7 +144,7 @@ class MeOutput(serializers.Serializer):
 class MeApi(APIView):
     """Who you are logged in as."""
 
-    @extend_schema(responses={200: MeOutput, **error_responses(401)})
+    @extend_schema(operation_id="auth_me", responses={200: MeOutput, **error_responses(401)})
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(

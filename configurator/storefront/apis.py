@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from configurator.configure.serializers import SelectionsField
 from configurator.plumbing.openapi import error_responses
 
 from .links import configuration_query
@@ -22,6 +23,8 @@ from .services import saved_configuration_delete, saved_configuration_save
 
 class SavedConfigurationOutput(serializers.ModelSerializer):
     product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="The version it was saved for.")
+    selections = SelectionsField(read_only=True)
     link = serializers.SerializerMethodField(help_text="The configurator page with these choices.")
 
     class Meta:
@@ -37,6 +40,7 @@ class SavedConfigurationOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        read_only_fields = fields
 
     def get_link(self, saved: SavedConfiguration) -> str:
         query = configuration_query(
@@ -48,7 +52,7 @@ class SavedConfigurationOutput(serializers.ModelSerializer):
 class SavedConfigurationInput(serializers.Serializer):
     product = serializers.SlugField(help_text="The product code.")
     name = serializers.CharField(max_length=100)
-    selections = serializers.DictField(child=serializers.JSONField(allow_null=True))
+    selections = SelectionsField(help_text="The choices so far; they may be incomplete.")
     quantity = serializers.IntegerField(min_value=1, default=1)
 
     def validate_quantity(self, value: int) -> int:
@@ -69,11 +73,15 @@ class SavedConfigurationListCreateApi(generics.ListAPIView):
             return SavedConfiguration.objects.none()
         return saved_configuration_list(actor=self.request.user)
 
-    @extend_schema(responses={200: SavedConfigurationOutput(many=True), **error_responses(400, 401, 404)})
+    @extend_schema(
+        operation_id="saved_configurations_list",
+        responses={200: SavedConfigurationOutput(many=True), **error_responses(400, 401)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
+        operation_id="saved_configurations_save",
         request=SavedConfigurationInput,
         responses={
             200: SavedConfigurationOutput,
@@ -99,7 +107,11 @@ class SavedConfigurationListCreateApi(generics.ListAPIView):
 
 
 class SavedConfigurationDetailApi(APIView):
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="saved_configurations_delete",
+        request=None,
+        responses={204: None, **error_responses(401, 403, 404)},
+    )
     def delete(self, request: Request, saved_id: int) -> Response:
         saved_configuration_delete(actor=request.user, saved_id=saved_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from configurator.plumbing.errors import NotFound, ValidationFailed
+from accounts.models import User
+from configurator.plumbing.errors import ErrorCode, FieldErrorCode, InvalidInputError, NotFoundError
 from products.runtime import configurator_get
 from products.selectors import product_get, product_model_source
 
@@ -16,7 +17,7 @@ from .models import SavedConfiguration
 
 @transaction.atomic
 def saved_configuration_save(
-    *, actor, product_code: str, name: str, selections: dict[str, Any], quantity: int
+    *, actor: User, product_code: str, name: str, selections: dict[str, Any], quantity: int
 ) -> tuple[SavedConfiguration, bool]:
     """Save the selections under ``name`` for the product's current version, replacing a saved
     configuration of that name; returns it and whether it is new. Partial and even conflicting
@@ -24,9 +25,15 @@ def saved_configuration_save(
     are refused, naming the option set."""
     name = name.strip()
     if not name:
-        raise ValidationFailed.for_field("name", "Give the configuration a name.", code="required")
+        raise InvalidInputError.for_field(
+            "name", "Give the configuration a name.", field_code=FieldErrorCode.REQUIRED
+        )
     if not 1 <= quantity <= settings.ATELIER_MAX_QUANTITY:
-        raise ValidationFailed.for_field("quantity", f"Use 1 to {settings.ATELIER_MAX_QUANTITY} units.")
+        raise InvalidInputError.for_field(
+            "quantity",
+            f"Use 1 to {settings.ATELIER_MAX_QUANTITY} units.",
+            field_code=FieldErrorCode.MAX_VALUE,
+        )
     product = product_get(code=product_code, staff=False)
     source = product_model_source(product=product, version=None, staff=False)
     configurator_get(checksum=source.checksum, load_document=source.load_document).parse_selections(
@@ -42,7 +49,7 @@ def saved_configuration_save(
 
 
 @transaction.atomic
-def saved_configuration_delete(*, actor, saved_id: int) -> None:
+def saved_configuration_delete(*, actor: User, saved_id: int) -> None:
     deleted, _ = SavedConfiguration.objects.filter(customer=actor, pk=saved_id).delete()
     if not deleted:
-        raise NotFound("No such saved configuration.", code="saved_configuration_not_found")
+        raise NotFoundError("No such saved configuration.", code=ErrorCode.SAVED_CONFIGURATION_NOT_FOUND)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from configurator.plumbing.errors import NotFound
+from configurator.plumbing.errors import NotFoundError
 from orders.apis import OrderOutput, QuoteOutput
 from orders.selectors import order_get, order_list, quote_get, quote_list
 from orders.states import OrderStatus
@@ -49,7 +49,7 @@ def product_page(request: HttpRequest, code: str) -> HttpResponse:
     """The configurator of one product's current version."""
     try:
         product = product_get(code=code, staff=False)
-    except NotFound:
+    except NotFoundError:
         raise Http404 from None
     version = product.current_version
     document = product_document(product=product, version=version)
@@ -83,7 +83,7 @@ def quote_page(request: HttpRequest, quote_id) -> HttpResponse:
     """A quote: what was configured, its frozen price and validity, and the order form."""
     try:
         quote = quote_get(actor=request.user, quote_id=quote_id)
-    except NotFound:
+    except NotFoundError:
         raise Http404 from None
     data = QuoteOutput(quote, context={"staff": request.user.is_staff, "now": timezone.now()}).data
     ordered = hasattr(quote, "order")
@@ -110,7 +110,7 @@ def order_page(request: HttpRequest, order_id) -> HttpResponse:
     """An order as it moves through production; the page refreshes itself from the order API."""
     try:
         order = order_get(actor=request.user, order_id=order_id)
-    except NotFound:
+    except NotFoundError:
         raise Http404 from None
     data = OrderOutput(order, context={"staff": request.user.is_staff}).data
     return render(
@@ -139,7 +139,7 @@ def saved(request: HttpRequest) -> HttpResponse:
 def saved_delete(request: HttpRequest, saved_id: int) -> HttpResponse:
     try:
         saved_configuration_delete(actor=request.user, saved_id=saved_id)
-    except NotFound:
+    except NotFoundError:
         raise Http404 from None
     messages.success(request, "The saved configuration was deleted.")
     return redirect("saved")

@@ -29,8 +29,23 @@ OPERATION_IDS = {
     "orders_create",
     "orders_retrieve",
     "orders_cancel",
+    "auth_token_create",
+    "auth_token_revoke",
+    "auth_login",
+    "auth_logout",
+    "auth_me",
+    "saved_configurations_list",
+    "saved_configurations_save",
+    "saved_configurations_delete",
 }
-ANONYMOUS = {"products_list", "products_retrieve", "products_configure", "products_explain"}
+ANONYMOUS = {
+    "products_list",
+    "products_retrieve",
+    "products_configure",
+    "products_explain",
+    "auth_token_create",
+    "auth_login",
+}
 
 
 @pytest.fixture(scope="module")

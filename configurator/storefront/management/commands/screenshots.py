@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
-from orders.services import order_place, quote_create
+from orders.services import OrderRequest, order_place, quote_create
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,11 +26,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHIPPING = {
-    "ship_to_name": "Alice Example",
-    "ship_to_line1": "1 Main Street",
-    "ship_to_postal_code": "10115",
-    "ship_to_city": "Berlin",
-    "ship_to_country": "DE",
+    "name": "Alice Example",
+    "line1": "1 Main Street",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "country": "DE",
 }
 
 
@@ -66,11 +66,11 @@ class Command(BaseCommand):
         )
         order = order_place(
             actor=alice,
-            shipping=SHIPPING,
-            quote_id=None,
-            product_code="city-bike",
-            selections={"colour": "white", "saddle_height": 84},
-            quantity=1,
+            request=OrderRequest(
+                shipping=SHIPPING,
+                product_code="city-bike",
+                selections={"colour": "white", "saddle_height": 84},
+            ),
         )
         server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
         server.set_app(get_wsgi_application())

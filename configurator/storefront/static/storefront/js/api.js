@@ -112,7 +112,7 @@
     price: function (answer) {
       const price = answer.price;
       return {
-        final: price.final, currency: price.currency, quantity: price.quantity,
+        final: answer.valid, currency: price.currency, quantity: price.quantity,
         baseline: price.baseline_price, unit: price.unit_price, total: price.total,
         lines: price.lines.map(function (line) { return { kind: line.kind, label: line.label, amount: line.amount, optionSet: line.option_set }; }),
         breakMode: price.quantity_breaks.mode,
