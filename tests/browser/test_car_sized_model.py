@@ -9,7 +9,7 @@ import random
 import pytest
 from django.core.management import call_command
 
-from tests.products.importers.conftest import benchmark
+from tests.requirements import shared_benchmark
 
 from .conftest import assert_accessible, round_trip_report, rounds, wait_for_round
 
@@ -20,7 +20,12 @@ STEPS = 30
 
 def test_renault_is_grouped_searchable_and_timed(page):
     call_command(
-        "import_product", str(benchmark("renault/megane.xml")), "--code", "megane", "--publish", verbosity=0
+        "import_product",
+        str(shared_benchmark("renault/megane.xml")),
+        "--code",
+        "megane",
+        "--publish",
+        verbosity=0,
     )
     page.goto(f"{page.base}/products/megane/")
     wait_for_round(page, 0)
