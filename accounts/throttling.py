@@ -1,20 +1,22 @@
 """Login throttling, shared by the log-in page, the session log-in API and the token endpoint.
 
-Failed attempts are counted in Django's cache per username and per client address over a sliding
-window of ``ATELIER_LOGIN_WINDOW_SECONDS``; past ``ATELIER_LOGIN_ATTEMPTS`` failures either key is
-refused until the window has passed. Counting failures rather than requests keeps a customer who
-logs in often from being locked out, and counting per address too stops one address from trying
+Failed attempts are counted per username and per client address over a sliding window of
+``ATELIER_LOGIN_WINDOW_SECONDS``, in the counters every web process shares (the configured cache,
+else the database; configurator/throttling); past ``ATELIER_LOGIN_ATTEMPTS`` failures either key is
+refused until enough of them have aged out. Counting failures rather than requests keeps a customer
+who logs in often from being locked out, and counting per address too stops one address from trying
 many usernames."""
 
 from __future__ import annotations
 
 import hashlib
-import time
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from configurator.throttling.counters import event_record, events_check, events_clear
 
 
 @dataclass(frozen=True)
@@ -37,29 +39,25 @@ def _keys(*, username: str, address: str) -> list[str]:
     return [f"login-failures:user:{name}", f"login-failures:addr:{address}"]
 
 
-def _recent(key: str, now: float) -> list[float]:
-    window = settings.ATELIER_LOGIN_WINDOW_SECONDS
-    return [moment for moment in cache.get(key, []) if moment > now - window]
-
-
 def login_blocked(*, username: str, address: str) -> LoginBlocked | None:
     """Whether this username or address has failed too often lately, and for how long."""
-    now = time.time()
     waits = []
     for key in _keys(username=username, address=address):
-        failures = _recent(key, now)
-        if len(failures) >= settings.ATELIER_LOGIN_ATTEMPTS:
-            oldest_counted = failures[-settings.ATELIER_LOGIN_ATTEMPTS]
-            waits.append(int(oldest_counted + settings.ATELIER_LOGIN_WINDOW_SECONDS - now) + 1)
-    return LoginBlocked(retry_after=max(waits)) if waits else None
+        verdict = events_check(
+            key=key, limit=settings.ATELIER_LOGIN_ATTEMPTS, duration=settings.ATELIER_LOGIN_WINDOW_SECONDS
+        )
+        if not verdict.allowed:
+            waits.append(math.ceil(verdict.wait or 1))
+    return LoginBlocked(retry_after=max(max(waits), 1)) if waits else None
 
 
 def login_failed(*, username: str, address: str) -> None:
-    now = time.time()
     for key in _keys(username=username, address=address):
-        cache.set(key, [*_recent(key, now), now], timeout=settings.ATELIER_LOGIN_WINDOW_SECONDS)
+        event_record(key=key, duration=settings.ATELIER_LOGIN_WINDOW_SECONDS)
 
 
 def login_succeeded(*, username: str, address: str) -> None:
     """A correct password clears the username's count (not the address's)."""
-    cache.delete(_keys(username=username, address=address)[0])
+    events_clear(
+        key=_keys(username=username, address=address)[0], duration=settings.ATELIER_LOGIN_WINDOW_SECONDS
+    )

@@ -35,12 +35,12 @@ def option_set_groups(option_sets: list[dict[str, Any]], currency: str) -> list[
     prepared = []
     for option_set in option_sets:
         item = dict(option_set)
-        if "options" in item:
+        if item.get("options") is not None:
             item["options"] = [
                 {**option, "delta_label": price_delta_label(option["price_delta"], currency)}
                 for option in item["options"]
             ]
-        if "price_delta" in item:
+        if item.get("price_delta") is not None:
             item["delta_label"] = price_delta_label(item["price_delta"], currency)
         prepared.append(item)
     if len(prepared) <= GROUPING_THRESHOLD:
@@ -56,7 +56,7 @@ def option_set_groups(option_sets: list[dict[str, Any]], currency: str) -> list[
 def describe_selection(option_set: dict[str, Any] | None, value: Any) -> str:
     if option_set is None:
         return str(value)
-    names = {option["code"]: option["name"] for option in option_set.get("options", ())}
+    names = {option["code"]: option["name"] for option in option_set.get("options") or ()}
     kind = option_set["kind"]
     if kind == "single":
         return "none" if value is None else names.get(value, str(value))
@@ -65,7 +65,7 @@ def describe_selection(option_set: dict[str, Any] | None, value: Any) -> str:
     if kind == "boolean":
         return "yes" if value else "no"
     if kind == "number":
-        return f"{value} {option_set.get('unit', '')}".strip()
+        return f"{value} {option_set.get('unit') or ''}".strip()
     return f"“{value}”" if value else "none"
 
 

@@ -152,3 +152,20 @@ def test_session_login_needs_the_csrf_token(customer):
     assert browser.post("/api/auth/logout").status_code == 403
     assert browser.post("/api/auth/logout", HTTP_X_CSRFTOKEN=fresh).status_code == 204
     assert browser.get("/api/auth/me").status_code == 401
+
+
+def test_failures_are_counted_where_every_web_process_sees_them(api_client, customer, settings):
+    """Without a configured cache the counters are rows in the shared database, not a process's
+    memory: four web processes let four times the attempts through otherwise."""
+    from configurator.throttling.models import RateCounter
+
+    settings.ATELIER_THROTTLE_STORE = "database"
+    api_client.post("/api/auth/token", {"username": customer.username, "password": "nope"}, format="json")
+    assert RateCounter.objects.filter(key__startswith="login-failures:user:").get().count == 1
+    assert RateCounter.objects.filter(key__startswith="login-failures:addr:").get().count == 1
+    ok = api_client.post(
+        "/api/auth/token", {"username": customer.username, "password": "secret-password"}, format="json"
+    )
+    assert ok.status_code == 200
+    assert not RateCounter.objects.filter(key__startswith="login-failures:user:").exists()
+    assert RateCounter.objects.filter(key__startswith="login-failures:addr:").get().count == 1

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from orders.services import order_place
+from orders.services import OrderRequest, order_place
 from tests.integration.conftest import (
     broker_url,  # noqa: F401  (a fixture)
     database_url,
@@ -63,13 +63,13 @@ def factory(broker_url, tmp_path):  # noqa: F811
 
 def test_follow_the_order_to_completed(page, demo_catalogue, factory):
     customer = get_user_model().objects.create_user("hana", "hana@example.com", "a-long-pass-phrase")
-    shipping = {f"ship_to_{key}": value for key, value in SHIPPING.items()}
     order = order_place(
         actor=customer,
-        shipping=shipping,
-        product_code="city-bike",
-        selections={"colour": "racing_green", "saddle_height": 82},
-        quantity=1,
+        request=OrderRequest(
+            shipping=SHIPPING,
+            product_code="city-bike",
+            selections={"colour": "racing_green", "saddle_height": 82},
+        ),
     )
     log_in(page, "hana", "a-long-pass-phrase")
     page.goto(f"{page.base}/orders/{order.id}/")

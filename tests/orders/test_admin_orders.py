@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orders.models import Order
-from orders.services import order_place, order_transition
+from orders.events import EventSpec
+from orders.models import Order, OrderEventType
+from orders.services import OrderRequest, order_place, order_transition
 from orders.states import OrderStatus
 from tests.orders.conftest import SHIPPING
 
@@ -23,8 +24,9 @@ def admin_client(client, demo_catalogue):
 
 @pytest.fixture
 def order(customer, demo_catalogue):
-    shipping = {f"ship_to_{key}": value for key, value in SHIPPING.items()}
-    return order_place(actor=customer, shipping=shipping, product_code="city-bike", selections={}, quantity=1)
+    return order_place(
+        actor=customer, request=OrderRequest(shipping=SHIPPING, product_code="city-bike", selections={})
+    )
 
 
 def test_list_filters_by_status_mode_stage_and_batch(admin_client, order):
@@ -60,9 +62,17 @@ def test_mark_shipped_only_when_completed(admin_client, order):
     assert order.status == OrderStatus.PLACED
     from django.db import transaction
 
+    steps = {
+        OrderStatus.ROUTED: OrderEventType.ROUTED,
+        OrderStatus.QUEUED: OrderEventType.QUEUED,
+        OrderStatus.IN_PRODUCTION: OrderEventType.STAGE_STARTED,
+        OrderStatus.COMPLETED: OrderEventType.COMPLETED,
+    }
     with transaction.atomic():
-        for status in ("routed", "queued", "in_production", "completed"):
-            order_transition(order_id=order.pk, to=status)
+        for status, event_type in steps.items():
+            order_transition(
+                order_id=order.pk, to=status, event=lambda _, kind=event_type: EventSpec(kind, "By hand.")
+            )
     assert "Mark shipped" in admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     admin_client.post("/admin/orders/order/", {"action": "mark_shipped", "_selected_action": [str(order.pk)]})
     order.refresh_from_db()
@@ -71,8 +81,8 @@ def test_mark_shipped_only_when_completed(admin_client, order):
 
 
 def test_customers_cannot_ship(customer, order):
-    from configurator.plumbing.errors import PermissionDenied
+    from configurator.plumbing.errors import PermissionDeniedError
     from orders.services import order_ship
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDeniedError):
         order_ship(actor=customer, order_id=order.pk)

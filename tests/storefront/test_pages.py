@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from configurator.storefront.links import configuration_query
-from orders.services import order_place, quote_create
+from orders.services import OrderRequest, order_place, quote_create
 from tests.orders.conftest import SHIPPING
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +49,7 @@ def test_quote_and_order_pages(client, customer, demo_catalogue):
     client.force_login(customer)
     html = client.get(f"/quotes/{quote.id}/").content.decode()
     assert "Chromoly steel" in html and 'id="order-form"' in html and "Valid until" in html
-    shipping = {f"ship_to_{key}": value for key, value in SHIPPING.items()}
-    order = order_place(actor=customer, shipping=shipping, quote_id=quote.id)
+    order = order_place(actor=customer, request=OrderRequest(shipping=SHIPPING, quote_id=quote.id))
     html = client.get(f"/quotes/{quote.id}/").content.decode()
     assert 'id="order-form"' not in html and f"/orders/{order.id}/" in html
     page = client.get(f"/orders/{order.id}/").content.decode()
