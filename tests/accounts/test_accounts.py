@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,9 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _few_attempts(settings):
+def _few_attempts(settings, monkeypatch):
     settings.ATELIER_LOGIN_ATTEMPTS = 3
     settings.ATELIER_LOGIN_WINDOW_SECONDS = 600
+    # Mid-window: the sliding window weighs the previous window's failures by how much of it is
+    # left, so a test that crosses a window boundary would see them fade.
+    clock = SimpleNamespace(time=lambda: 600 * 3_000_000 + 300.0, monotonic=time.monotonic)
+    monkeypatch.setattr("configurator.throttling.counters.time", clock)
 
 
 def test_sign_up_creates_a_customer_and_logs_in(client):
