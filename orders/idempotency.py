@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from configurator.plumbing.errors import (
     ConflictError,
     ErrorCode,
@@ -40,7 +42,7 @@ def request_fingerprint(*, method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{encoded}".encode()).hexdigest()
 
 
-def idempotency_key_from(headers) -> str:
+def idempotency_key_from(headers: Mapping[str, str]) -> str:
     key = headers.get(HEADER, "")
     if not key:
         raise InvalidInputError.for_field(
@@ -53,7 +55,7 @@ def idempotency_key_from(headers) -> str:
     return key
 
 
-def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
+def idempotency_claim(*, user: User, key: str, fingerprint: str, now: datetime | None = None) -> Claim:
     """Claim a key for this request (committed at once, so that a concurrent request sees it), or
     find the response a finished request with the same key and body got."""
     now = now or timezone.now()
@@ -67,9 +69,10 @@ def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
             return Claim(row, replay=False)
         except IntegrityError:
             pass
-        row = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if row is None:
+        found = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if found is None:
             continue  # released meanwhile: claim it again
+        row = found
         if row.expires_at <= now:
             IdempotencyKey.objects.filter(pk=row.pk, expires_at__lte=now).delete()
             continue
@@ -104,6 +107,6 @@ def idempotency_release(*, claim: Claim) -> None:
     IdempotencyKey.objects.filter(pk=claim.key.pk, response_status__isnull=True).delete()
 
 
-def idempotency_purge(*, now=None) -> int:
+def idempotency_purge(*, now: datetime | None = None) -> int:
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from configurator.plumbing.errors import ErrorCode, InvalidInputError
 
 from .documents import canonical_document, checksum, validate_document
@@ -26,7 +27,7 @@ from .selectors import product_draft_data, resolved_document
 
 
 @transaction.atomic
-def product_import(*, document: Any, actor=None, publish: bool = False) -> Product:
+def product_import(*, document: Any, actor: User | None = None, publish: bool = False) -> Product:
     """Create a product, or replace an existing product's draft, from a document. All or nothing."""
     canonical, _ = validate_document(document)
     product, _ = Product.objects.select_for_update(no_key=True).get_or_create(
@@ -116,7 +117,7 @@ def _create_pricing_rows(product: Product, pricing: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def product_publish(*, product: Product, actor=None) -> ProductVersion:
+def product_publish(*, product: Product, actor: User | None = None) -> ProductVersion:
     """Freeze the draft into a new immutable version; publishing an unchanged draft is a no-op."""
     product = (
         Product.objects.select_for_update(of=("self",), no_key=True)

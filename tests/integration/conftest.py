@@ -25,15 +25,10 @@ from django.conf import settings
 from configurator.celery import app
 from configurator.plumbing.broker import broker_problem
 from orders.outbox import background_relay
+from tests.requirements import unavailable
 
 #: Where RabbitMQ is when the environment does not say (the Debian package's defaults).
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _with_path(url: str, path: str) -> str:
@@ -70,16 +65,16 @@ def broker_url(request) -> Iterator[str]:
     if request.param == "redis":
         url = settings.CELERY_BROKER_URL
         if not url.startswith(("redis://", "rediss://")):
-            _unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
+            unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
         problem = broker_problem(url)
         if problem:
-            _unavailable(f"the Redis broker at {url} is not reachable: {problem}")
+            unavailable(f"the Redis broker at {url} is not reachable: {problem}")
         yield url
         return
     url = os.environ.get("ATELIER_TEST_RABBITMQ_URL") or DEFAULT_RABBITMQ_URL
     problem = broker_problem(url)
     if problem:
-        _unavailable(f"RabbitMQ at {url} is not reachable: {problem}")
+        unavailable(f"RabbitMQ at {url} is not reachable: {problem}")
     with rabbitmq_private_vhost(url) as private_url:
         yield private_url
 
@@ -191,7 +186,7 @@ class PrivateRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            _unavailable("redis-server is not installed")
+            unavailable("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 binary,

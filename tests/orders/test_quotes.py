@@ -46,7 +46,12 @@ def test_a_quote_freezes_the_configure_price_and_production(customer_client, dem
         12,
         "custom",
     )
+    # 899 + carbon 650 + custom paint 250 + hydraulic 160 + mudguards 35 + lights 70 + saddle 40
+    # + hand work 140 min at 48/h = 112.00, at a 35 % margin 172.31 + inspection 12.00 at 20 % 15.00
+    # - commuter bundle 15 + carbon care 2 % of the 2291.31 before rules (45.83) = 2322.14 a unit;
+    # graduated: 4 at 2322.14 + 5 at 3 % off (2252.48) + 3 at 6 % off (2182.81) = 27099.39
     assert (quote["unit_price"], quote["total"]) == ("2322.14", "27099.39")
+    assert Decimal("2322.14") * 4 + Decimal("2252.48") * 5 + Decimal("2182.81") * 3 == Decimal("27099.39")
     assert quote["selections"] == {
         **CARBON,
         "accessories": ["mudguards", "lights"],

@@ -16,6 +16,9 @@ CHECKED = [
     "products/runtime.py",
     "orders/services.py",
     "orders/selectors.py",
+    "orders/idempotency.py",
+    "orders/outbox.py",
+    "orders/webhooks.py",
 ]
 
 

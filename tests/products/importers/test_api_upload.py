@@ -13,8 +13,7 @@ from products.apis import IMPORT_MAX_BYTES
 from products.importers.base import MAX_FILE_BYTES
 from products.models import Product
 from tests.factories import small_document
-
-from .conftest import benchmark
+from tests.requirements import shared_benchmark
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +101,7 @@ def test_customers_cannot_upload(customer_client):
 
 
 def test_renault_imports_through_the_api_as_a_file_upload(staff_client, settings):
-    path = benchmark("renault/megane.xml")
+    path = shared_benchmark("renault/megane.xml")
     assert path.stat().st_size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     with path.open("rb") as handle:
         response = staff_client.post(IMPORT, {"file": handle, "code": "megane"}, format="multipart")
