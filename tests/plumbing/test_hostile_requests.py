@@ -165,3 +165,20 @@ def test_a_malformed_page_is_a_400_never_page_one(api_client, demo_catalogue, pa
 def test_a_page_past_the_end_is_still_a_404(api_client, demo_catalogue):
     assert api_client.get("/api/products/?page=1").status_code == 200
     assert api_client.get("/api/products/?page=2").status_code == 404
+
+
+@pytest.mark.parametrize("ordering", ["\x1e", "name,", " name", "--name", "name,,code"])
+def test_an_ordering_the_schema_refuses_is_a_400(api_client, demo_catalogue, ordering):
+    from urllib.parse import quote
+
+    body = assert_error(api_client.get(f"/api/products/?ordering={quote(ordering)}"), 400, "invalid")
+    assert list(body["fields"]) == ["ordering"]
+
+
+def test_a_valid_ordering_still_orders(api_client, demo_catalogue):
+    response = api_client.get("/api/products/?ordering=-code,name")
+    assert [item["code"] for item in response.json()["results"]] == [
+        "office-chair",
+        "custom-shirt",
+        "city-bike",
+    ]
