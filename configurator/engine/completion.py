@@ -7,67 +7,85 @@ from decimal import Decimal
 from typing import Any
 
 from .domains import default_value
+from .effective import Effective
 from .errors import EngineError
+from .explanations import Explainer
 from .model import Kind, Value
-from .results import Completion
-from .session import Session
+from .results import Addition, Completion, EffectiveConfiguration, Explanation, Origin
+from .session import Request, Session
 from .solver import MaxSat
-from .witnesses import ChoiceLits
+from .witnesses import ChoiceLits, Config
 
 
 class Completer:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, meaning: Effective, explainer: Explainer) -> None:
         self.session = session
+        self.meaning = meaning
+        self.explainer = explainer
 
     def complete(self, selections: Mapping[str, Any]) -> Completion:
-        """A complete valid configuration extending the selections: defaults where they still fit
-        (in option-set order), then the cheapest completion of the rest."""
+        """A complete valid configuration extending the selections: the effective configuration,
+        and the cheapest way to decide what it leaves missing. A decided multiple choice keeps its
+        ticked options unless the choices force more (``Completion.additions`` says why)."""
         request = self.session.request(selections)
-        choices = request.choices
-        if not self.session.solve(request):
+        if not self.session.consistent(request):
             raise EngineError(
                 "the selections are inconsistent: no valid configuration extends them", code="inconsistent"
             )
-        decided = {choice.code for choice in choices}
-        accepted: list[ChoiceLits] = []
-        witness = request.witnesses[-1]
-        for option_set in self.session.model.option_sets:
-            if option_set.code in decided:
-                continue
-            found, default = default_value(option_set)
-            if not found:
-                continue
-            choice = self.session.choice(option_set.code, default, len(choices) + len(accepted))
-            if choice.kind is Kind.MULTI:
-                encoding = self.session.compiled.set_index[option_set.code]
-                choice.lits = tuple(
-                    lit if option in default else -lit
-                    for option, lit in zip(encoding.options, encoding.option_lits, strict=True)
-                )
-            fits_witness = witness[option_set.code] == choice.abstract
-            if fits_witness or self.session.solve(
-                request, [lit for c in accepted for lit in c.lits] + list(choice.lits)
-            ):
-                accepted.append(choice)
-                witness = request.witnesses[-1]
-        config = self._cheapest(choices, accepted)
+        effective = self.meaning.configuration(request, True)
+        session = self.session
+        fixed: list[ChoiceLits] = []
+        for rank, (code, value) in enumerate(effective.values.items()):
+            if session.compiled.set_index[code].kind is Kind.MULTI:
+                fixed.append(session.exact_multi(code, value, rank))  # type: ignore[arg-type]
+            else:
+                fixed.append(session.choice(code, value, rank))
+        ticked = {choice.code: choice.value for choice in request.choices if choice.kind is Kind.MULTI}
+        open_multis = [choice for choice in request.choices if choice.code in effective.missing]
+        config = self._cheapest([*fixed, *open_multis], set(effective.values))
         selections_out: dict[str, Value] = {}
         missing = []
-        by_code = {choice.code: choice.value for choice in (*choices, *accepted)}
-        for option_set in self.session.model.option_sets:
+        for option_set in session.model.option_sets:
             code = option_set.code
-            if code in by_code and option_set.kind is not Kind.MULTI:
-                selections_out[code] = by_code[code]
+            if code in effective.values:
+                selections_out[code] = effective.values[code]
             elif option_set.kind is Kind.TEXT and config[code] != "":
                 missing.append(code)
             else:
                 selections_out[code] = config[code]
-        return Completion(selections_out, tuple(choice.code for choice in accepted), tuple(missing))
+        additions = []
+        for code, before in ticked.items():
+            after = selections_out[code]
+            if after != before:
+                reason = self._why_more(request, effective, code, before)  # type: ignore[arg-type]
+                additions.append(Addition(code, after - before, reason))  # type: ignore[operator]
+        defaults = tuple(code for code, origin in effective.origins.items() if origin is Origin.DEFAULT)
+        return Completion(selections_out, defaults, tuple(missing), tuple(additions))
 
-    def _cheapest(self, choices: list[ChoiceLits], accepted: list[ChoiceLits]) -> dict[str, Any]:
-        fixed = {choice.code for choice in (*choices, *accepted)}
+    def _why_more(
+        self, request: Request, effective: EffectiveConfiguration, code: str, ticked: frozenset[str]
+    ) -> Explanation:
+        """Why a decided multiple choice cannot stay as ticked: a minimal set of the other choices
+        (the decided multiple choices as taken) and the constraints that rule it out."""
+        session = self.session
+        others = []
+        for choice in request.choices:
+            if choice.code == code:
+                continue
+            if choice.kind is Kind.MULTI and choice.code in effective.values:
+                value = effective.values[choice.code]
+                others.append(session.exact_multi(choice.code, value, choice.rank))  # type: ignore[arg-type]
+            else:
+                others.append(choice)
+        exact = session.exact_multi(code, ticked, 0)
+        return self.explainer.explain_lits(request, others, list(exact.lits), (("exact", code), ticked))
+
+    def _cheapest(self, assumed: list[ChoiceLits], fixed: set[str]) -> Config:
+        """The cheapest complete valid configuration that extends ``assumed``, pricing the sets not
+        in ``fixed`` (ties broken towards empty and unused values, the first options, the smallest
+        numbers): weighted MaxSAT."""
         hard = [*self.session.compiled.clauses, *([selector] for selector in self.session.selectors)]
-        hard.extend([lit] for choice in (*choices, *accepted) for lit in choice.lits)
+        hard.extend([lit] for choice in assumed for lit in choice.lits)
         nvars = self.session.compiled.nvars
         primary: list[tuple[list[int], Decimal]] = []
         secondary: list[tuple[list[int], int]] = []

@@ -15,12 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from .compile import CompiledModel
 from .completion import Completer
-from .effective import Effective
+from .effective import Effective, Hints
 from .explanations import Explainer
 from .guidance import Guide
 from .model import Value
 from .repairs import Repairer
-from .results import Completion, Conflict, Explanation, Guidance, Repair, Validation
+from .results import (
+    Completion,
+    Conflict,
+    EffectiveConfiguration,
+    Explanation,
+    Guidance,
+    Repair,
+    Validation,
+)
 from .selections import parse_selections
 from .session import Session
 from .solver import DEFAULT_SOLVER, SatBackend
@@ -54,8 +62,8 @@ class Configurator:
         self.explainer = Explainer(self.session)
         self.guidance = Guide(self.session, self.explainer)
         self.repairer = Repairer(self.session)
-        self.effective = Effective(self.session)
-        self.completer = Completer(self.session)
+        self.meaning = Effective(self.session)
+        self.completer = Completer(self.session, self.meaning, self.explainer)
         if precomputed is not None:
             precomputed.install(self)
 
@@ -75,10 +83,15 @@ class Configurator:
     def parse_selections(self, raw: Mapping[str, Any]) -> dict[str, Value]:
         return parse_selections(self.model, raw)
 
-    def validate(self, selections: Mapping[str, Any]) -> Validation:
+    def effective(self, selections: Mapping[str, Any]) -> EffectiveConfiguration:
+        """The one effective configuration of these selections (docs/engine.md, "One meaning"):
+        what validation reads, and what price, production mode and lead time are computed from."""
         request = self.session.request(selections)
         consistent = self.session.consistent(request)
-        return self.effective.validation(request.choices, consistent)
+        return self.meaning.configuration(request, consistent)
+
+    def validate(self, selections: Mapping[str, Any]) -> Validation:
+        return self.meaning.validation(self.effective(selections))
 
     def guide(
         self, selections: Mapping[str, Any], explain: bool = True, explain_budget: float | None = None
@@ -91,21 +104,26 @@ class Configurator:
         started = perf_counter()
         choices = request.choices
         consistent = self.session.consistent(request)
-        validation = self.effective.validation(choices, consistent)
         if not consistent:
+            effective = self.meaning.configuration(request, consistent)
             explanation = self.explainer.conflict(request, choices)
             conflict = Conflict(explanation, self.repairer.find(request, choices, 3))
             option_sets = tuple(
                 self.guidance.blocked_set(encoding, choices) for encoding in self.compiled.sets
             )
-            return Guidance(validation, option_sets, conflict, self.calls - request.start_calls)
+            validation = self.meaning.validation(effective)
+            calls = self.calls - request.start_calls
+            return Guidance(validation, option_sets, conflict, calls, effective=effective)
         if explain and self.explainer.possible is None:
             self.explainer.possible = self.guidance.possible_values()
         if explain_budget is not None:
             request.explain_until = started + explain_budget
         option_sets = self.guidance.classify(request, explain)
+        effective = self.meaning.configuration(request, consistent, Hints.from_guidance(option_sets))
+        validation = self.meaning.validation(effective)
         explained = explain and request.unexplained == 0
-        return Guidance(validation, option_sets, None, self.calls - request.start_calls, explained)
+        calls = self.calls - request.start_calls
+        return Guidance(validation, option_sets, None, calls, explained, effective=effective)
 
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).

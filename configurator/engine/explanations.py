@@ -33,6 +33,16 @@ PairAnswer = tuple[ConstraintRef, ...] | None
 PairKey = tuple[tuple[str, Any] | None, tuple[str, str, Any]]
 
 
+#: The key under which minimal conflicts are stored; a value's key is its target's (3 items)
+CONFLICT: tuple[str] = ("conflict",)
+
+
+def is_target(key: tuple[Any, ...]) -> bool:
+    """Whether an explanation key is a value's (``(code, tag, value)``), not a conflict's or another
+    question's (such as "this multiple choice exactly as ticked", ``(("exact", code), ticked)``)."""
+    return len(key) == 3
+
+
 @dataclass(slots=True)
 class _Stored:
     keys: frozenset[tuple[str, Any]]
@@ -56,12 +66,12 @@ class Explainer:
         self.possible: frozenset[tuple[str, str, Any]] | None = None
 
     def conflict(self, request: Request, choices: list[ChoiceLits]) -> Explanation:
-        found = self._lookup(("conflict",), choices)
+        found = self._lookup(CONFLICT, choices)
         if found is not None:
             return found
         if self.session.solve(request, named=True):  # pragma: no cover - callers pass inconsistent choices
             raise AssertionError("the choices are consistent")
-        return self._minimize(request, choices, (), ("conflict",), self.session.core())
+        return self._minimize(request, choices, (), CONFLICT, self.session.core())
 
     def value_reason(self, request: Request, target: Target, own: ChoiceLits | None) -> Explanation | None:
         """The explanation of a blocked value (``own``: its set's choice, for a decided single or
@@ -234,7 +244,10 @@ class Explainer:
     def _known_satisfiable(
         self, request: Request, choices: Sequence[ChoiceLits], target: Sequence[int], key: tuple
     ) -> bool:
-        if len(choices) <= 1 and key[0] != "conflict":
+        if not is_target(key):
+            if key != CONFLICT:
+                return False
+        elif len(choices) <= 1:
             # one choice (or none) alone: answered for good by an earlier pair question
             choice_key = None if not choices else (choices[0].code, choices[0].abstract)
             precomputed = self.precomputed
@@ -248,7 +261,7 @@ class Explainer:
             if pair in self._pairs and self._pairs[pair] is None:
                 return True
         matching = self.session.pool.matching(choices)
-        if key[0] == "conflict":
+        if key == CONFLICT:
             if matching:
                 return True
             test = None
@@ -289,7 +302,7 @@ class Explainer:
             core_set = set(self.session.core())
             groups = [other for other in trial if any(lit in core_set for lit in other.lits)]
             selectors = [lit for lit in self.session.selectors if lit in core_set]
-        about = key if key[0] != "conflict" else None
+        about = key if is_target(key) else None
         fixed = self._fixed(groups, key)
         selectors = self._minimal_selectors(request, groups, target, selectors, fixed, about)
         constraints = tuple(constraint_ref(self.session.constraint_of[lit]) for lit in selectors)
@@ -359,11 +372,12 @@ class Explainer:
             if choice.kind in (Kind.MULTI, Kind.TEXT):
                 return None
             fixed[choice.code] = choice.abstract
-        if key[0] != "conflict":
-            code, tag, value = key
-            if tag != "value" or code in fixed:
-                return None
-            fixed[code] = value
+        if not is_target(key):
+            return fixed if key == CONFLICT else None
+        code, tag, value = key
+        if tag != "value" or code in fixed:
+            return None
+        fixed[code] = value
         return fixed
 
     def _decided_by_tables(self, fixed: dict[str, Any], trial: Sequence[int]):
@@ -387,6 +401,18 @@ class Explainer:
             if violated(constraint, fixed):
                 return constraint
         return True
+
+    def explain_lits(
+        self, request: Request, candidates: Sequence[ChoiceLits], lits: list[int], key: tuple[Any, ...]
+    ) -> Explanation:
+        """A minimal explanation of why ``lits`` (all true) cannot hold with ``candidates``; the
+        empty explanation if they can."""
+        found = self._lookup(key, candidates)
+        if found is not None:
+            return found
+        if self.session.solve(request, lits, choices=candidates, named=True):
+            return Explanation((), ())
+        return self._minimize(request, candidates, lits, key, self.session.core())
 
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).

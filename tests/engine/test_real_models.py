@@ -38,11 +38,11 @@ def shared(relative: str) -> Path:
     return path
 
 
-def imported_model(relative: str):
+def imported_model(relative: str, **options):
     from products.documents import validate_document
     from products.importers import load_model
 
-    imported = load_model(shared(relative))
+    imported = load_model(shared(relative), **options)
     _, model = validate_document(imported.document)
     return imported, compile_model(model)
 
@@ -292,12 +292,12 @@ def test_renault_walks_end_in_valid_complete_configurations(renault):
 # -- DIMACS: the file's own clauses ---------------------------------------------------------------
 
 
-def dimacs_reference(relative: str):
+def dimacs_reference(relative: str, groups: bool = True):
     from products.importers.dimacs import parse_dimacs
     from products.importers.formula import FALSE, TRUE, Lit
 
     path = shared(relative)
-    imported, compiled = imported_model(relative)
+    imported, compiled = imported_model(relative, groups=groups)
     cnf = CNF(from_file=str(path))  # PySAT's reader, not ours
     names = parse_dimacs(path.read_text(), path.name).names
     variable = {names.get(var, f"x{var}"): var for var in range(1, cnf.nv + 1)}
