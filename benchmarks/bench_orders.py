@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SHIPPING = {
-    "ship_to_name": "Bench",
-    "ship_to_line1": "1 Main Street",
-    "ship_to_postal_code": "10115",
-    "ship_to_city": "Berlin",
-    "ship_to_country": "DE",
+    "name": "Bench",
+    "line1": "1 Main Street",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "country": "DE",
 }
 SELECTIONS = [
     {"frame": "steel"},
@@ -74,9 +74,10 @@ def run_here(orders: int, placements: int) -> None:
     from django.db import connection, transaction
     from rest_framework.test import APIClient
 
+    from configurator.configure.services import configuration_price
     from orders import outbox
     from orders.models import Order
-    from orders.services import configuration_price, order_place
+    from orders.services import OrderRequest, order_place
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
@@ -86,11 +87,11 @@ def run_here(orders: int, placements: int) -> None:
     rng = random.Random(3)
     configurations = [rng.choice(SELECTIONS) for _ in range(placements)]
     for selections in configurations[:20]:
-        configuration_price(actor=alice, product_code="city-bike", selections=selections, quantity=1)
+        configuration_price(staff=False, product_code="city-bike", selections=selections, quantity=1)
 
     baseline = timed(
         lambda i: configuration_price(
-            actor=alice, product_code="city-bike", selections=configurations[i], quantity=1
+            staff=False, product_code="city-bike", selections=configurations[i], quantity=1
         ),
         placements,
     )
@@ -99,10 +100,11 @@ def run_here(orders: int, placements: int) -> None:
         with transaction.atomic():
             order_place(
                 actor=alice,
-                shipping=SHIPPING,
-                product_code="city-bike",
-                selections=configurations[i],
-                quantity=1,
+                request=OrderRequest(
+                    shipping=SHIPPING,
+                    product_code="city-bike",
+                    selections=configurations[i],
+                ),
             )
 
     placing = timed(place, placements)

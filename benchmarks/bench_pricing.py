@@ -29,7 +29,7 @@ from bench_engine import documents, measure, percentile, random_selections  # no
 from configurator.engine import Configurator, compile_model  # noqa: E402
 from configurator.engine.document import model_from_document, price_model_from_document  # noqa: E402
 from configurator.engine.pricing import Pricer  # noqa: E402
-from configurator.presenters import json_value  # noqa: E402
+from configurator.engine.values import json_value  # noqa: E402
 
 
 def complete_configurations(model, configurator, count: int, rng: random.Random) -> list[dict]:

@@ -236,8 +236,8 @@ def rss():
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
 
 from configurator.engine import Configurator
-if len(sys.argv) > 3:  # the services' disk cache: its classes live in configurator.services
-    import configurator.services
+if len(sys.argv) > 3:  # the services' disk cache: its classes live in products.runtime
+    import products.runtime
 before = rss()
 start = time.perf_counter()
 with open(sys.argv[1], "rb") as file:
@@ -832,7 +832,7 @@ def bench_api(args, renault: dict, folder: Path) -> None:
         probe = fresh_process(MEMORY_PROBE, str(cache_files[0]), "", "services", env=env)
         print(
             f"  its disk cache ({cache_files[0].stat().st_size / 1e6:.1f} MB, compiled model + price model) "
-            f"loaded in a fresh process (engine and configurator.services imported first) in "
+            f"loaded in a fresh process (engine and products.runtime imported first) in "
             f"{probe['load'] * 1000:.0f} ms; resident {probe['before']['VmRSS']:.0f} MB before, "
             f"{probe['after_guide']['VmRSS']:.0f} MB with the model and a configurator after one step"
         )

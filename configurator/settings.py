@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .configure.schema import SELECTION_VALUE_SCHEMA
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,7 +38,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "configurator",
+    "drf_spectacular_sidecar",
+    "accounts",
+    "configurator.storefront",
+    "configurator.throttling",
     "products",
     "orders",
     "manufacturing",
@@ -55,9 +59,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "configurator.urls"
-CSRF_FAILURE_VIEW = "configurator.views.csrf_failure"
+CSRF_FAILURE_VIEW = "configurator.plumbing.error_views.csrf_failure"
 WSGI_APPLICATION = "configurator.wsgi.application"
-AUTH_USER_MODEL = "configurator.User"
+AUTH_USER_MODEL = "accounts.User"
 
 TEMPLATES = [
     {
@@ -98,12 +102,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttle counters and cached analyses; share one cache between web hosts (e.g. redis://...).
+# A short socket timeout: a hung cache costs a request a fraction of a second, never a worker.
 _CACHE_URL = env_str("CACHE_URL", "")
+_CACHE_TIMEOUT = env_int("CACHE_TIMEOUT_MS", 250) / 1000
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT},
+    }
     if _CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+#: Where throttles count: the cache when one is configured (shared by every web process), else the
+#: database. While the cache fails, requests are counted in the database (configurator/throttling).
+ATELIER_THROTTLE_STORE = "cache" if _CACHE_URL else "database"
+#: Seconds the throttle leaves a failed cache alone before it tries it again.
+ATELIER_THROTTLE_CACHE_RETRY_SECONDS = env_int("ATELIER_THROTTLE_CACHE_RETRY_SECONDS", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,21 +161,21 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "configurator.plumbing.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["configurator.plumbing.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PAGINATION_CLASS": "configurator.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "configurator.plumbing.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "configurator.filters.StrictOrderingFilter",
+        "configurator.plumbing.filters.StrictOrderingFilter",
     ],
-    "EXCEPTION_HANDLER": "configurator.api.exception_handler",
+    "EXCEPTION_HANDLER": "configurator.plumbing.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -175,10 +190,34 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "configurator.plumbing.openapi.strict_openapi_3_1",
+    ],
+    "APPEND_COMPONENTS": {"schemas": {"SelectionValue": SELECTION_VALUE_SCHEMA}},
+    "ENUM_NAME_OVERRIDES": {
+        "Currency": "products.choices.Currency",
+        "ProductionMode": "products.choices.ProductionMode",
+        "OptionSetKind": "products.choices.OptionSetKind",
+        "CustomizationLevel": "products.choices.CustomizationLevel",
+        "BreakMode": "products.choices.BreakMode",
+        "OrderStatus": "orders.states.OrderStatus",
+        "OrderEventType": "orders.models.OrderEventType",
+        "ErrorCode": "configurator.plumbing.errors.ErrorCode",
+        "FieldErrorCode": "configurator.plumbing.errors.FieldErrorCode",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+#: Whether the broker was named (CELERY_BROKER_URL) rather than defaulted: ``rundemo`` may start an
+#: embedded Redis only for a development run whose broker was not named.
+ATELIER_BROKER_CONFIGURED = bool(env_str("CELERY_BROKER_URL", ""))
+#: Where ``celery beat`` (as started by ``rundemo``) keeps its schedule; its folder is created.
+ATELIER_BEAT_SCHEDULE = env_str("ATELIER_BEAT_SCHEDULE", str(BASE_DIR / "var" / "celerybeat-schedule"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -200,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("ATELIER_OUTBOX_SWEEP_SECONDS", 10.0),
     },
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": 3600.0},
+    "purge-throttle-counters": {"task": "throttling.purge_counters", "schedule": 3600.0},
 }
 
 # --- Atelier -------------------------------------------------------------------------------------

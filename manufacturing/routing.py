@@ -1,10 +1,11 @@
-"""Which production queue an order joins. The strategy grows with the manufacturing issue; today it
-maps the production mode decided at pricing time to the queue of that mode."""
+"""Which production queue an order joins: the queue of the production mode decided at pricing time."""
 
 from __future__ import annotations
 
-QUEUES = {"standard": "standard", "batch": "batch", "custom": "custom"}
+from configurator.engine.pricing import Mode
+
+QUEUES: dict[Mode, str] = {Mode.STANDARD: "standard", Mode.BATCH: "batch", Mode.CUSTOM: "custom"}
 
 
 def queue_for(*, production_mode: str) -> str:
-    return QUEUES[production_mode]
+    return QUEUES[Mode(production_mode)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from configurator.tasks import atelier_task
+from configurator.plumbing.task import atelier_task
 from orders.models import Order
 from orders.services import order_route
 

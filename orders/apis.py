@@ -6,96 +6,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from configurator.api import CursorPagination, error_responses
-from configurator.engine.money import format_money
+from configurator.plumbing.openapi import error_responses
+from configurator.plumbing.pagination import CursorPagination
 
 from .filters import OrderFilter, QuoteFilter
-from .idempotency import (
-    HEADER,
-    idempotency_claim,
-    idempotency_complete,
-    idempotency_key_from,
-    idempotency_release,
-    request_fingerprint,
+from .idempotency import HEADER, idempotency_key_from, request_fingerprint
+from .models import Order, Quote
+from .selectors import order_get, order_list, quote_get, quote_list
+from .serializers import (
+    ConfigurationOrderInput,
+    OrderCancelInput,
+    OrderOutput,
+    OrderSummaryOutput,
+    QuoteCreateInput,
+    QuoteOrderInput,
+    QuoteOutput,
+    order_input_for,
 )
-from .models import Order, OrderEvent, Quote
-from .selectors import order_get, order_list, price_view, quote_get, quote_list
-from .services import order_cancel, order_place, quote_create
+from .services import OrderRequest, order_cancel, order_place_once, quote_create
 
 
-class MoneyField(serializers.Field):
-    """An amount of the object's currency, as a string in the currency's minor unit ("12.50", "1250")."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def bind(self, field_name: str, parent: serializers.Serializer) -> None:
-        super().bind(field_name, parent)
-        self.amount_field = field_name
-
-    def to_representation(self, instance: Quote | Order) -> str:
-        return format_money(getattr(instance, self.amount_field), instance.currency)
-
-
-extend_schema_field({"type": "string", "format": "decimal"})(MoneyField)
-
-
-class QuoteOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    version = serializers.IntegerField(source="product_version.number", read_only=True)
-    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    unit_price = MoneyField()
-    total = MoneyField()
-    price = serializers.SerializerMethodField()
-    expired = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Quote
-        fields = [
-            "id",
-            "product",
-            "version",
-            "customer",
-            "selections",
-            "quantity",
-            "currency",
-            "unit_price",
-            "total",
-            "price",
-            "production_mode",
-            "production",
-            "valid_until",
-            "expired",
-            "created_at",
-        ]
-
-    def get_price(self, quote: Quote) -> dict[str, Any]:
-        return price_view(quote.price, staff=self.context["staff"])
-
-    def get_expired(self, quote: Quote) -> bool:
-        return quote.is_expired(self.context.get("now"))
-
-
-class QuoteCreateInput(serializers.Serializer):
-    product = serializers.SlugField(help_text="The product code.")
-    selections = serializers.DictField(child=serializers.JSONField(allow_null=True))
-    quantity = serializers.IntegerField(min_value=1, default=1)
-
-    def validate_quantity(self, value: int) -> int:
-        if value > settings.ATELIER_MAX_QUANTITY:
-            raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.")
-        return value
+def _context(request: Request) -> dict[str, Any]:
+    return {"request": request, "staff": request.user.is_staff, "now": timezone.now()}
 
 
 class QuoteListCreateApi(generics.ListAPIView):
@@ -106,25 +49,24 @@ class QuoteListCreateApi(generics.ListAPIView):
     ordering_fields = ["created_at", "total", "valid_until"]
     search_fields: list[str] = []
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Quote]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Quote.objects.none()
         return quote_list(actor=self.request.user)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {
-            **super().get_serializer_context(),
-            "staff": self.request.user.is_staff,
-            "now": timezone.now(),
-        }
+        return {**super().get_serializer_context(), **_context(self.request)}
 
-    @extend_schema(responses={200: QuoteOutput(many=True), **error_responses(400, 401, 404)})
+    @extend_schema(
+        operation_id="quotes_list", responses={200: QuoteOutput(many=True), **error_responses(400, 401)}
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
+        operation_id="quotes_create",
         request=QuoteCreateInput,
-        responses={201: QuoteOutput, **error_responses(400, 401, 404)},
+        responses={201: QuoteOutput, **error_responses(400, 401, 404, 503)},
         description="Re-validates and prices the configuration on the server: a price sent by the client is "
         "ignored. An incomplete or invalid configuration is a 400 naming each option set at fault.",
     )
@@ -138,242 +80,114 @@ class QuoteListCreateApi(generics.ListAPIView):
             selections=data["selections"],
             quantity=data["quantity"],
         )
-        output = QuoteOutput(quote, context=self.get_serializer_context())
-        return Response(output.data, status=status.HTTP_201_CREATED)
+        return Response(QuoteOutput(quote, context=_context(request)).data, status=status.HTTP_201_CREATED)
 
 
 class QuoteDetailApi(APIView):
-    @extend_schema(responses={200: QuoteOutput, **error_responses(401, 404)})
+    @extend_schema(operation_id="quotes_retrieve", responses={200: QuoteOutput, **error_responses(401, 404)})
     def get(self, request: Request, quote_id: str) -> Response:
         quote = quote_get(actor=request.user, quote_id=quote_id)
-        context = {"staff": request.user.is_staff, "now": timezone.now()}
-        return Response(QuoteOutput(quote, context=context).data)
+        return Response(QuoteOutput(quote, context=_context(request)).data)
 
 
-class ShippingInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    postal_code = serializers.CharField(max_length=20)
-    city = serializers.CharField(max_length=100)
-    country = serializers.RegexField(
-        r"^[A-Z]{2}$",
-        help_text="ISO 3166 alpha-2, e.g. DE.",
-        error_messages={"invalid": "Use a two-letter country code such as DE."},
-    )
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-
-
-class OrderCreateInput(serializers.Serializer):
-    """Either a quote, or a product with its selections and quantity."""
-
-    quote = serializers.UUIDField(required=False, help_text="One of your open quotes.")
-    product = serializers.SlugField(required=False)
-    selections = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
-    quantity = serializers.IntegerField(min_value=1, required=False)
-    shipping = ShippingInput()
-
-    def validate_quantity(self, value: int) -> int:
-        if value > settings.ATELIER_MAX_QUANTITY:
-            raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.")
-        return value
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if "quote" in data:
-            extra = [field for field in ("product", "selections", "quantity") if field in data]
-            if extra:
-                raise serializers.ValidationError(
-                    {field: ["Leave this out when ordering a quote."] for field in extra}
-                )
-        else:
-            missing = [field for field in ("product", "selections") if field not in data]
-            if missing:
-                raise serializers.ValidationError(
-                    {field: ["Required unless you order a quote."] for field in missing}
-                )
-        return data
-
-
-class OrderEventOutput(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = OrderEvent
-        fields = [
-            "created_at",
-            "type",
-            "status",
-            "stage",
-            "work_centre",
-            "batch",
-            "inspection_result",
-            "actor",
-            "message",
-            "data",
-        ]
-
-
-class OrderSummaryOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    version = serializers.IntegerField(source="product_version.number", read_only=True)
-    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    total = MoneyField()
-
-    class Meta:
-        model = Order
-        fields = [
-            "id",
-            "status",
-            "stage",
-            "queue",
-            "batch",
-            "product",
-            "version",
-            "customer",
-            "quantity",
-            "currency",
-            "total",
-            "production_mode",
-            "eta",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class OrderOutput(OrderSummaryOutput):
-    unit_price = MoneyField()
-    price = serializers.SerializerMethodField()
-    shipping = serializers.SerializerMethodField()
-    quote = serializers.UUIDField(source="quote_id", read_only=True, allow_null=True)
-    timeline = OrderEventOutput(source="events", many=True, read_only=True)
-    inspections = serializers.SerializerMethodField()
-
-    class Meta(OrderSummaryOutput.Meta):
-        fields = [
-            *OrderSummaryOutput.Meta.fields,
-            "unit_price",
-            "selections",
-            "price",
-            "production",
-            "shipping",
-            "quote",
-            "timeline",
-            "inspections",
-        ]
-
-    def get_price(self, order: Order) -> dict[str, Any]:
-        return price_view(order.price, staff=self.context["staff"])
-
-    @extend_schema_field(ShippingInput)
-    def get_shipping(self, order: Order) -> dict[str, str]:
-        return {field: getattr(order, f"ship_to_{field}") for field in ShippingInput().fields}
-
-    @extend_schema_field(OrderEventOutput(many=True))
-    def get_inspections(self, order: Order) -> list[dict[str, Any]]:
-        return [OrderEventOutput(event).data for event in order.events.all() if event.type == "inspected"]
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="A unique key per order, e.g. a UUID (1 to 255 printable characters); "
+    "retry with the same key.",
+)
 
 
 class OrderListCreateApi(generics.ListAPIView):
     """Your orders, newest first (staff: everyone's), with a cursor; POST places an order.
 
-    Placing needs an `Idempotency-Key` header: the same key and body returns the first response and
-    creates one order; the same key with another body is a 422; while the first request runs, a
-    second one with its key is a 409. Keys are kept for at least 24 hours."""
+    Placing needs an `Idempotency-Key` header: the same key and body returns the first response
+    (with `Idempotent-Replayed: true`) and creates one order; the same key with another body is a
+    422; while the first request runs, a second one with its key is a 409. Keys are kept for at
+    least 24 hours."""
 
     serializer_class = OrderSummaryOutput
     filterset_class = OrderFilter
+    filter_backends = [DjangoFilterBackend]
     pagination_class = CursorPagination
-    ordering_fields: list[str] = []
-    search_fields: list[str] = []
     throttle_scope = "orders"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[ScopedRateThrottle]:
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Order.objects.none()
         return order_list(actor=self.request.user)
 
-    @extend_schema(responses={200: OrderSummaryOutput(many=True), **error_responses(400, 401)})
+    @extend_schema(
+        operation_id="orders_list",
+        responses={200: OrderSummaryOutput(many=True), **error_responses(400, 401)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=OrderCreateInput,
-        parameters=[
-            OpenApiParameter(
-                HEADER,
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="A unique key per order, e.g. a UUID; retry with the same key.",
-            )
-        ],
-        responses={201: OrderOutput, **error_responses(400, 401, 404, 409, 422, 429)},
-        description="Prices are computed on the server; a price or status sent by the client is ignored.",
+        operation_id="orders_create",
+        request=PolymorphicProxySerializer(
+            component_name="OrderCreate",
+            serializers=[QuoteOrderInput, ConfigurationOrderInput],
+            resource_type_field_name=None,
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OrderOutput, **error_responses(400, 401, 404, 409, 422, 429, 503)},
+        description="Prices are computed on the server: a price or status sent by the client is refused "
+        "as an unknown field.",
     )
     def post(self, request: Request) -> Response:
         key = idempotency_key_from(request.headers)
-        claim = idempotency_claim(
-            user=request.user,
+        serializer = order_input_for(request.data)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        placement = order_place_once(
+            actor=request.user,
             key=key,
             fingerprint=request_fingerprint(method="POST", path=request.path, body=request.data),
+            request=OrderRequest(
+                shipping=data["shipping"],
+                quote_id=data.get("quote"),
+                product_code=data.get("product"),
+                selections=data.get("selections"),
+                quantity=data.get("quantity", 1),
+            ),
+            render=lambda order: json.loads(
+                json.dumps(
+                    OrderOutput(
+                        order_get(actor=request.user, order_id=order.pk), context=_context(request)
+                    ).data,
+                    cls=DjangoJSONEncoder,
+                )
+            ),
         )
-        if claim.replay:
-            return Response(
-                claim.key.response_body,
-                status=claim.key.response_status,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        try:
-            with transaction.atomic():
-                serializer = OrderCreateInput(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                data = serializer.validated_data
-                shipping = {f"ship_to_{field}": value for field, value in data["shipping"].items()}
-                order = order_place(
-                    actor=request.user,
-                    shipping=shipping,
-                    quote_id=data.get("quote"),
-                    product_code=data.get("product"),
-                    selections=data.get("selections"),
-                    quantity=data.get("quantity"),
-                )
-                body = OrderOutput(
-                    order_get(actor=request.user, order_id=order.pk), context={"staff": request.user.is_staff}
-                ).data
-                idempotency_complete(
-                    claim=claim,
-                    status=status.HTTP_201_CREATED,
-                    body=json.loads(json.dumps(body, cls=DjangoJSONEncoder)),
-                )
-        except BaseException:
-            idempotency_release(claim=claim)
-            raise
-        return Response(body, status=status.HTTP_201_CREATED)
+        headers = {"Idempotent-Replayed": "true"} if placement.replayed else {}
+        return Response(placement.body, status=placement.status, headers=headers)
 
 
 class OrderDetailApi(APIView):
     """An order: status, stage, the timeline, inspections, its batch and the current ETA."""
 
-    @extend_schema(responses={200: OrderOutput, **error_responses(401, 404)})
+    @extend_schema(operation_id="orders_retrieve", responses={200: OrderOutput, **error_responses(401, 404)})
     def get(self, request: Request, order_id: str) -> Response:
         order = order_get(actor=request.user, order_id=order_id)
-        return Response(OrderOutput(order, context={"staff": request.user.is_staff}).data)
-
-
-class OrderCancelInput(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=1000, required=False, allow_blank=True, default="", help_text="Required for staff."
-    )
+        return Response(OrderOutput(order, context=_context(request)).data)
 
 
 class OrderCancelApi(APIView):
-    """Cancel an order: customers until production starts, staff at any time with a reason."""
+    """Cancel an order: customers until production starts, staff at any time before it ships, with
+    a reason. Cancelling an order that is already cancelled changes nothing and answers 200 with
+    the order, so a retried request is safe."""
 
     @extend_schema(
-        request=OrderCancelInput, responses={200: OrderOutput, **error_responses(400, 401, 404, 409)}
+        operation_id="orders_cancel",
+        request=OrderCancelInput,
+        responses={200: OrderOutput, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, order_id: str) -> Response:
         serializer = OrderCancelInput(data=request.data)
@@ -381,4 +195,4 @@ class OrderCancelApi(APIView):
         order = order_get(actor=request.user, order_id=order_id)
         order_cancel(actor=request.user, order=order, reason=serializer.validated_data["reason"])
         fresh = order_get(actor=request.user, order_id=order_id)
-        return Response(OrderOutput(fresh, context={"staff": request.user.is_staff}).data)
+        return Response(OrderOutput(fresh, context=_context(request)).data)

@@ -1,54 +1,73 @@
-"""One builder per order event type; each writes an :class:`OrderEvent` row and queues its webhook
-deliveries. Call them inside the transaction that makes the change."""
+"""The order timeline: one builder per event type, and the one function that records an event.
+
+A builder says what happened (type, message, data); :func:`event_record` writes the row with the
+order's status and stage after the change, and queues its webhook deliveries. Services call it in
+the transaction that makes the change (``order_transition`` does so for every status change)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+from accounts.models import User
 
 from .models import Order, OrderEvent, OrderEventType
 from .webhooks import webhooks_for_event
 
 
-def _record(order: Order, type_: str, *, actor=None, message: str = "", **fields: Any) -> OrderEvent:
-    event = OrderEvent.objects.create(
+@dataclass(frozen=True)
+class EventSpec:
+    """What happened to an order, before it is written."""
+
+    type: OrderEventType
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    work_centre: str = ""
+    batch: str = ""
+    inspection_result: str = ""
+
+
+def event_record(*, order: Order, event: EventSpec, actor: User | None = None) -> OrderEvent:
+    row = OrderEvent.objects.create(
         order=order,
-        type=type_,
+        type=event.type,
         status=order.status,
         stage=order.stage,
-        actor=actor if getattr(actor, "pk", None) else None,
-        message=message,
-        **fields,
+        work_centre=event.work_centre,
+        batch=event.batch,
+        inspection_result=event.inspection_result,
+        actor=actor if actor is not None and actor.pk else None,
+        message=event.message,
+        data=event.data,
     )
-    webhooks_for_event(event=event)
-    return event
+    webhooks_for_event(event=row)
+    return row
 
 
-def order_placed(*, order: Order, actor) -> OrderEvent:
-    return _record(
-        order,
+def placed(order: Order) -> EventSpec:
+    return EventSpec(
         OrderEventType.PLACED,
-        actor=actor,
-        message=f"Order placed: {order.quantity} x {order.product.name}, {order.production_mode} mode.",
+        f"Order placed: {order.quantity} x {order.product.name}, {order.production_mode} mode.",
     )
 
 
-def order_routed(*, order: Order, queue: str) -> OrderEvent:
+def routed(order: Order, *, queue: str) -> EventSpec:
     production = order.production
     reasons = ", ".join(reason["label"] for reason in production.get("reasons", ())) or "all standard"
-    data = {"mode": order.production_mode, "queue": queue, "setup_key": production.get("setup_key")}
-    return _record(
-        order,
+    return EventSpec(
         OrderEventType.ROUTED,
-        data=data,
-        message=f"Routed to {order.production_mode} production ({reasons}); joins the {queue} queue.",
+        f"Routed to {order.production_mode} production ({reasons}); joins the {queue} queue.",
+        data={"mode": order.production_mode, "queue": queue, "setup_key": production.get("setup_key")},
     )
 
 
-def order_queued(*, order: Order, queue: str) -> OrderEvent:
-    return _record(
-        order, OrderEventType.QUEUED, data={"queue": queue}, message=f"Waiting in the {queue} queue."
-    )
+def queued(*, queue: str) -> EventSpec:
+    return EventSpec(OrderEventType.QUEUED, f"Waiting in the {queue} queue.", data={"queue": queue})
 
 
-def order_cancelled(*, order: Order, actor, reason: str) -> OrderEvent:
-    return _record(order, OrderEventType.CANCELLED, actor=actor, message=reason or "Cancelled.")
+def cancelled(*, reason: str) -> EventSpec:
+    return EventSpec(OrderEventType.CANCELLED, reason or "Cancelled.")
+
+
+def shipped(order: Order) -> EventSpec:
+    return EventSpec(OrderEventType.SHIPPED, f"Shipped to {order.ship_to_city}, {order.ship_to_country}.")

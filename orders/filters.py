@@ -2,9 +2,10 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from configurator.filters import StrictBooleanFilter, StrictFilterSet, UtcIsoDateTimeFilter
+from configurator.plumbing.filters import StrictBooleanFilter, StrictFilterSet, UtcIsoDateTimeFilter
+from products.choices import ProductionMode
 
-from .models import Order, ProductionMode, Quote
+from .models import Order, Quote
 from .states import OrderStatus
 
 

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from configurator.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from accounts.models import User
+from configurator.plumbing.errors import (
+    ConflictError,
+    ErrorCode,
+    FieldErrorCode,
+    IdempotencyKeyReusedError,
+    InvalidInputError,
+)
 
 from .models import IdempotencyKey
 
@@ -34,18 +42,20 @@ def request_fingerprint(*, method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{encoded}".encode()).hexdigest()
 
 
-def idempotency_key_from(headers) -> str:
+def idempotency_key_from(headers: Mapping[str, str]) -> str:
     key = headers.get(HEADER, "")
     if not key:
-        raise ValidationFailed.for_field(
-            HEADER, "Send an Idempotency-Key header (e.g. a UUID) with every order.", code="required"
+        raise InvalidInputError.for_field(
+            HEADER,
+            "Send an Idempotency-Key header (e.g. a UUID) with every order.",
+            field_code=FieldErrorCode.REQUIRED,
         )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationFailed.for_field(HEADER, f"Use up to {MAX_KEY_LENGTH} printable characters.")
+        raise InvalidInputError.for_field(HEADER, f"Use up to {MAX_KEY_LENGTH} printable characters.")
     return key
 
 
-def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
+def idempotency_claim(*, user: User, key: str, fingerprint: str, now: datetime | None = None) -> Claim:
     """Claim a key for this request (committed at once, so that a concurrent request sees it), or
     find the response a finished request with the same key and body got."""
     now = now or timezone.now()
@@ -59,14 +69,15 @@ def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
             return Claim(row, replay=False)
         except IntegrityError:
             pass
-        row = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if row is None:
+        found = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if found is None:
             continue  # released meanwhile: claim it again
+        row = found
         if row.expires_at <= now:
             IdempotencyKey.objects.filter(pk=row.pk, expires_at__lte=now).delete()
             continue
         if row.fingerprint != fingerprint:
-            raise IdempotencyKeyReused(
+            raise IdempotencyKeyReusedError(
                 "This Idempotency-Key was already used with a different request; use a new key for a new "
                 "order."
             )
@@ -77,11 +88,13 @@ def idempotency_claim(*, user, key: str, fingerprint: str, now=None) -> Claim:
         ).update(created_at=now):
             row.created_at = now
             return Claim(row, replay=False)
-        raise Conflict(
+        raise ConflictError(
             "A request with this Idempotency-Key is still being processed; retry shortly.",
-            code="idempotency_key_in_use",
+            code=ErrorCode.IDEMPOTENCY_KEY_IN_USE,
         )
-    raise Conflict("This Idempotency-Key is changing under us; retry shortly.", code="idempotency_key_in_use")
+    raise ConflictError(
+        "This Idempotency-Key is changing under us; retry shortly.", code=ErrorCode.IDEMPOTENCY_KEY_IN_USE
+    )
 
 
 def idempotency_complete(*, claim: Claim, status: int, body: Any) -> None:
@@ -94,6 +107,6 @@ def idempotency_release(*, claim: Claim) -> None:
     IdempotencyKey.objects.filter(pk=claim.key.pk, response_status__isnull=True).delete()
 
 
-def idempotency_purge(*, now=None) -> int:
+def idempotency_purge(*, now: datetime | None = None) -> int:
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted

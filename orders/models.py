@@ -12,16 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from products.choices import Currency
+from products.choices import Currency, ProductionMode
 from products.models import Product, ProductVersion
 
 from .states import OrderStatus
-
-
-class ProductionMode(models.TextChoices):
-    STANDARD = "standard", "Standard line"
-    BATCH = "batch", "Batch"
-    CUSTOM = "custom", "Custom (job shop)"
 
 
 class Quote(models.Model):

@@ -7,8 +7,9 @@ delivered twice (tasks acknowledge in the transaction of their own change, behin
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +52,7 @@ def _publish(message: OutboxMessage) -> None:
     )
 
 
-def outbox_relay(*, message_ids: Iterable) -> int:
+def outbox_relay(*, message_ids: Iterable[uuid.UUID | str]) -> int:
     """Hand unacknowledged messages to the broker; returns how many were sent. A failure is logged
     and left to the sweeper, never raised: the change that wrote the message is already committed."""
     sent = 0
@@ -79,7 +80,7 @@ def outbox_relay(*, message_ids: Iterable) -> int:
     return sent
 
 
-def outbox_sweep(*, now=None) -> int:
+def outbox_sweep(*, now: datetime | None = None) -> int:
     """Send again every message that is due: never sent, or sent and not acknowledged in time."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -97,7 +98,7 @@ def outbox_sweep(*, now=None) -> int:
     return outbox_relay(message_ids=ids) if ids else 0
 
 
-def outbox_acknowledge(*, message_id) -> None:
+def outbox_acknowledge(*, message_id: uuid.UUID | str | None) -> None:
     """Mark a message done; call it in the transaction of the task's own change."""
     if message_id is None:
         return
@@ -106,7 +107,7 @@ def outbox_acknowledge(*, message_id) -> None:
     )
 
 
-def outbox_retry_later(*, message_id, delay: timedelta) -> None:
+def outbox_retry_later(*, message_id: uuid.UUID | str | None, delay: timedelta) -> None:
     """Leave a message unacknowledged, for the sweeper to send again after ``delay``."""
     if message_id is None:
         return

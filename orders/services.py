@@ -1,26 +1,36 @@
-"""Writes for quotes and orders. Every order change goes through :func:`order_transition`, which
-locks the row, checks the state machine and writes the event in the same transaction."""
+"""Writes for quotes and orders.
+
+Prices come from :func:`configurator.configure.services.configuration_price`, the path the configure
+endpoint takes too. Every status change goes through :func:`order_transition`, which locks the row,
+checks the state machine and writes the event in the same transaction."""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from configurator.engine.results import Validation
-from configurator.errors import Conflict, InvalidTransition, PermissionDenied, QuoteExpired, ValidationFailed
-from configurator.presenters import Presenter, json_value, price_payload, production_payload
-from configurator.services import configurator_get, runtime_get
-from products.models import Product
-from products.selectors import product_get, product_model_source
+from accounts.models import User
+from configurator.configure.services import PricedConfiguration, configuration_price
+from configurator.plumbing.errors import (
+    ConflictError,
+    ErrorCode,
+    FieldErrorCode,
+    InvalidInputError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    QuoteExpiredError,
+)
 
 from . import events
+from .idempotency import Claim, idempotency_claim, idempotency_complete, idempotency_release
 from .models import Order, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
 from .states import CUSTOMER_CANCELLABLE, FINAL, OrderStatus, can_transition
@@ -42,85 +52,6 @@ SNAPSHOT_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class PricedConfiguration:
-    """A complete, valid configuration priced on the server: what quotes and orders freeze."""
-
-    product: Product
-    version_pk: int
-    selections: dict[str, Any]
-    quantity: int
-    currency: str
-    unit_price: Decimal
-    total: Decimal
-    price: dict[str, Any]
-    production_mode: str
-    production: dict[str, Any]
-
-    @property
-    def ship_date(self) -> date:
-        return date.fromisoformat(self.production["lead_time"]["ship_date"])
-
-
-def _invalid_configuration(presenter: Presenter, validation: Validation) -> ValidationFailed:
-    """The engine's verdict as a 400: each missing option set and each violated rule or table,
-    under the option sets it involves."""
-    fields: dict[str, list[dict[str, str]]] = {}
-    model = presenter.model
-    for code in validation.missing:
-        name = model.option_set(code).name
-        fields.setdefault(f"selections.{code}", []).append(
-            {"code": "required", "message": f"Choose a value for {name}."}
-        )
-    for error in validation.errors:
-        for code in error.option_sets or ("",):
-            path = f"selections.{code}" if code else "selections"
-            fields.setdefault(path, []).append({"code": error.code, "message": error.message})
-    if not fields:
-        fields["selections"] = [
-            {"code": "inconsistent", "message": "These choices cannot all be made together."}
-        ]
-    messages = [item["message"] for items in fields.values() for item in items]
-    state = "incomplete" if validation.missing and not validation.errors else "not valid"
-    return ValidationFailed(
-        f"The configuration is {state}: {' '.join(dict.fromkeys(messages))}",
-        code="invalid_configuration",
-        fields=fields,
-    )
-
-
-def configuration_price(
-    *, actor, product_code: str, selections: dict[str, Any], quantity: int
-) -> PricedConfiguration:
-    """Validate a complete configuration of the product's current version and price it."""
-    if not 1 <= quantity <= settings.ATELIER_MAX_QUANTITY:
-        raise ValidationFailed.for_field("quantity", f"Use 1 to {settings.ATELIER_MAX_QUANTITY} units.")
-    product = product_get(code=product_code, staff=actor.is_staff)
-    source = product_model_source(product=product, version=None, staff=False)
-    configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
-    pricer = runtime_get(checksum=source.checksum, load_document=source.load_document).pricer
-    parsed = configurator.parse_selections(selections)
-    validation = configurator.validate(parsed)
-    model = configurator.compiled.model
-    if not validation.valid:
-        raise _invalid_configuration(Presenter(model), validation)
-    config = pricer.effective(parsed)
-    breakdown, decision = pricer.price(config, quantity)
-    lead_time = pricer.lead_time(decision, quantity)
-    return PricedConfiguration(
-        product=product,
-        version_pk=source.version_pk,
-        selections={code: json_value(model.option_set(code), value) for code, value in config.items()},
-        quantity=quantity,
-        currency=breakdown.currency,
-        unit_price=breakdown.unit_price,
-        total=breakdown.total,
-        price=price_payload(breakdown, final=True, staff=True),
-        production_mode=decision.mode.value,
-        production=production_payload(model, decision, lead_time, timezone.localdate()),
-    )
-
-
 def _snapshot(priced: PricedConfiguration) -> dict[str, Any]:
     return {
         **{name: getattr(priced, name) for name in SNAPSHOT_FIELDS},
@@ -129,11 +60,11 @@ def _snapshot(priced: PricedConfiguration) -> dict[str, Any]:
 
 
 @transaction.atomic
-def quote_create(*, actor, product_code: str, selections: dict[str, Any], quantity: int) -> Quote:
+def quote_create(*, actor: User, product_code: str, selections: dict[str, Any], quantity: int) -> Quote:
     """Validate and price a complete configuration of the current version, server-side, and hold
     it at that price for ``ATELIER_QUOTE_VALIDITY_DAYS``. Nothing is stored when it is invalid."""
     priced = configuration_price(
-        actor=actor, product_code=product_code, selections=selections, quantity=quantity
+        staff=actor.is_staff, product_code=product_code, selections=selections, quantity=quantity
     )
     now = timezone.now()
     return Quote.objects.create(
@@ -144,58 +75,121 @@ def quote_create(*, actor, product_code: str, selections: dict[str, Any], quanti
     )
 
 
-def quote_ensure_orderable(*, quote: Quote, now=None) -> Quote:
+def quote_ensure_orderable(*, quote: Quote, now: Any = None) -> Quote:
     """A quote can be ordered until it expires, at its frozen price, even on an old version."""
     if quote.is_expired(now):
-        raise QuoteExpired(f"Quote {quote.id} expired on {quote.valid_until:%Y-%m-%d %H:%M} UTC.")
+        raise QuoteExpiredError(f"Quote {quote.id} expired on {quote.valid_until:%Y-%m-%d %H:%M} UTC.")
     return quote
 
 
-def _quote_snapshot(*, actor, quote_id) -> dict[str, Any]:
+def _quote_snapshot(*, actor: User, quote_id: uuid.UUID) -> dict[str, Any]:
     try:
         quote = Quote.objects.select_for_update().select_related("product").get(pk=quote_id, customer=actor)
     except (Quote.DoesNotExist, ValueError):
-        raise ValidationFailed.for_field("quote", "No such quote.", code="quote_not_found") from None
+        raise InvalidInputError.for_field(
+            "quote",
+            "No such quote.",
+            code=ErrorCode.QUOTE_NOT_FOUND,
+            field_code=FieldErrorCode.DOES_NOT_EXIST,
+        ) from None
     quote_ensure_orderable(quote=quote)
     if Order.objects.filter(quote=quote).exists():
-        raise Conflict(f"Quote {quote.id} has already been ordered.", code="quote_already_ordered")
+        raise ConflictError(
+            f"Quote {quote.id} has already been ordered.", code=ErrorCode.QUOTE_ALREADY_ORDERED
+        )
     eta = date.fromisoformat(quote.production["lead_time"]["ship_date"])
     fields = {name: getattr(quote, name) for name in SNAPSHOT_FIELDS}
     return {**fields, "product_version_id": quote.product_version_id, "quote": quote, "eta": eta}
 
 
+@dataclass(frozen=True)
+class OrderRequest:
+    """What a customer orders: one of their quotes, or a product with its selections."""
+
+    shipping: dict[str, str]
+    quote_id: uuid.UUID | None = None
+    product_code: str | None = None
+    selections: dict[str, Any] | None = None
+    quantity: int = 1
+
+
 @transaction.atomic
-def order_place(
-    *,
-    actor,
-    shipping: dict[str, str],
-    quote_id=None,
-    product_code: str | None = None,
-    selections: dict[str, Any] | None = None,
-    quantity: int | None = None,
-) -> Order:
+def order_place(*, actor: User, request: OrderRequest) -> Order:
     """Place an order from one of the customer's open quotes (at its frozen price) or from a
     configuration validated and priced here. The order, its first event and the outbox message
     that routes it are written in one transaction; the relay hands the message to Celery after commit."""
-    if quote_id is not None:
-        snapshot = _quote_snapshot(actor=actor, quote_id=quote_id)
+    if request.quote_id is not None:
+        snapshot = _quote_snapshot(actor=actor, quote_id=request.quote_id)
     else:
+        assert request.product_code is not None, "an order names a quote or a product"
         priced = configuration_price(
-            actor=actor, product_code=product_code, selections=selections or {}, quantity=quantity or 1
+            staff=actor.is_staff,
+            product_code=request.product_code,
+            selections=request.selections or {},
+            quantity=request.quantity,
         )
         snapshot = {**_snapshot(priced), "eta": priced.ship_date}
+    shipping = {f"ship_to_{field}": value for field, value in request.shipping.items()}
     order = Order.objects.create(customer=actor, **snapshot, **shipping)
-    events.order_placed(order=order, actor=actor)
+    events.event_record(order=order, event=events.placed(order), actor=actor)
     outbox_enqueue(task=ROUTE_ORDER_TASK, kwargs={"order_id": str(order.id)}, order=order)
     return order
 
 
-def order_transition(*, order_id, to: str, actor=None, **changes: Any) -> tuple[Order, bool]:
-    """Move an order to ``to`` if the state machine allows it; returns the order and whether it
-    changed. Must run inside a transaction (the caller writes the event in it). Moving to the
-    status it already has does nothing; any other illegal move is logged and refused."""
+@dataclass(frozen=True)
+class Placement:
+    """The answer to a placement: the first response again when the key was used before."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def order_place_once(
+    *,
+    actor: User,
+    key: str,
+    fingerprint: str,
+    request: OrderRequest,
+    render: Callable[[Order], dict[str, Any]],
+) -> Placement:
+    """Place an order at most once per ``Idempotency-Key``: the same key and request get the first
+    response again (``replayed``); the same key with another request is a 422; while the first
+    request runs, a second one is a 409. ``render`` turns the order into the stored response body,
+    in the placing transaction. A failed placement forgets the key, so the client may retry."""
+    claim: Claim = idempotency_claim(user=actor, key=key, fingerprint=fingerprint)
+    if claim.replay:
+        assert claim.key.response_status is not None
+        return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
+    try:
+        with transaction.atomic():
+            order = order_place(actor=actor, request=request)
+            body = render(order)
+            idempotency_complete(claim=claim, status=201, body=body)
+    except BaseException:
+        idempotency_release(claim=claim)
+        raise
+    return Placement(201, body, replayed=False)
+
+
+def order_transition(
+    *,
+    order_id: uuid.UUID | str,
+    to: OrderStatus,
+    event: Callable[[Order], events.EventSpec],
+    actor: User | None = None,
+    guard: Callable[[Order], bool] | None = None,
+    **changes: Any,
+) -> tuple[Order, bool]:
+    """Lock the order, move it to ``to`` if the state machine allows it, and write the event that
+    ``event`` describes, all in the caller's transaction; returns the order and whether it changed.
+
+    Moving to the status it already has does nothing, and so does a ``guard`` that returns False
+    (a guard may also raise to refuse). Any other illegal move is logged and refused (409)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_transition must run inside a transaction")
     order = Order.objects.select_for_update().select_related("product").get(pk=order_id)
-    if order.status == to:
+    if order.status == to or (guard is not None and not guard(order)):
         return order, False
     if not can_transition(order.status, to):
         logger.warning(
@@ -205,47 +199,68 @@ def order_transition(*, order_id, to: str, actor=None, **changes: Any) -> tuple[
             order.id,
             getattr(actor, "pk", None),
         )
-        raise InvalidTransition(
+        raise InvalidTransitionError(
             f"An order that is {OrderStatus(order.status).label.lower()} cannot become "
             f"{OrderStatus(to).label.lower()}."
         )
     order.status = to
-    for field, value in changes.items():
-        setattr(order, field, value)
+    for name, value in changes.items():
+        setattr(order, name, value)
     order.save(update_fields=["status", "updated_at", *changes])
+    events.event_record(order=order, event=event(order), actor=actor)
     return order, True
 
 
+def _placed(order: Order) -> bool:
+    return order.status == OrderStatus.PLACED
+
+
 @transaction.atomic
-def order_route(*, order_id, message_id, queue: str) -> Order:
+def order_route(*, order_id: uuid.UUID | str, message_id: uuid.UUID | str | None, queue: str) -> Order:
     """Record the routing decision and queue the order (placed -> routed -> queued) and acknowledge
     the outbox message, in one transaction. Delivered twice, it changes nothing the second time;
     an order cancelled meanwhile stays cancelled."""
-    order = Order.objects.select_for_update().select_related("product").get(pk=order_id)
-    if order.status == OrderStatus.PLACED:
-        order, _ = order_transition(order_id=order_id, to=OrderStatus.ROUTED)
-        events.order_routed(order=order, queue=queue)
-        order, _ = order_transition(order_id=order_id, to=OrderStatus.QUEUED, queue=queue)
-        events.order_queued(order=order, queue=queue)
+    order, routed = order_transition(
+        order_id=order_id,
+        to=OrderStatus.ROUTED,
+        event=lambda order: events.routed(order, queue=queue),
+        guard=_placed,
+    )
+    if routed:
+        order, _ = order_transition(
+            order_id=order_id, to=OrderStatus.QUEUED, event=lambda _: events.queued(queue=queue), queue=queue
+        )
     outbox_acknowledge(message_id=message_id)
     return order
 
 
+def _cancellable_by(actor: User) -> Callable[[Order], bool]:
+    def guard(order: Order) -> bool:
+        if not actor.is_staff and order.status not in CUSTOMER_CANCELLABLE and order.status not in FINAL:
+            raise InvalidTransitionError(
+                "Production has started; contact us to cancel this order.", code=ErrorCode.PRODUCTION_STARTED
+            )
+        return True
+
+    return guard
+
+
 @transaction.atomic
-def order_cancel(*, actor, order: Order, reason: str) -> Order:
-    """Customers cancel their own order until production starts; staff at any time, with a reason."""
+def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
+    """Customers cancel their own order until production starts; staff at any time before it
+    ships, with a reason. Cancelling a cancelled order changes nothing and answers it again."""
     if actor.is_staff:
         if not reason.strip():
-            raise ValidationFailed.for_field("reason", "Staff must give a reason to cancel.", code="required")
-    elif order.customer_id != actor.pk:
-        raise PermissionDenied()
-    else:
-        current = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
-        if current not in CUSTOMER_CANCELLABLE and current not in FINAL:
-            raise InvalidTransition(
-                "Production has started; contact us to cancel this order.", code="production_started"
+            raise InvalidInputError.for_field(
+                "reason", "Staff must give a reason to cancel.", field_code=FieldErrorCode.REQUIRED
             )
-    order, changed = order_transition(order_id=order.pk, to=OrderStatus.CANCELLED, actor=actor)
-    if changed:
-        events.order_cancelled(order=order, actor=actor, reason=reason.strip())
-    return order
+    elif order.customer_id != actor.pk:
+        raise PermissionDeniedError()
+    cancelled, _ = order_transition(
+        order_id=order.pk,
+        to=OrderStatus.CANCELLED,
+        event=lambda _: events.cancelled(reason=reason.strip()),
+        actor=actor,
+        guard=_cancellable_by(actor),
+    )
+    return cancelled

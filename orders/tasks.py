@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from configurator.tasks import atelier_task
+from configurator.plumbing.task import atelier_task
 
 from .idempotency import idempotency_purge
 from .outbox import outbox_sweep

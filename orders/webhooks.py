@@ -13,6 +13,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -102,7 +103,9 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def webhook_deliver(*, delivery_id, message_id=None) -> WebhookDelivery | None:
+def webhook_deliver(
+    *, delivery_id: uuid.UUID | str, message_id: uuid.UUID | str | None = None
+) -> WebhookDelivery | None:
     """Send one delivery; on failure log it and let the outbox send it again later, up to
     ``MAX_ATTEMPTS`` attempts."""
     delivery = (
@@ -123,7 +126,7 @@ def webhook_deliver(*, delivery_id, message_id=None) -> WebhookDelivery | None:
     delivered = status is not None and 200 <= status < 300
     attempts = delivery.attempts + 1
     with transaction.atomic():
-        fields = {"attempts": attempts, "response_status": status, "last_error": error[:2000]}
+        fields: dict[str, Any] = {"attempts": attempts, "response_status": status, "last_error": error[:2000]}
         if delivered:
             fields.update(status=DeliveryStatus.DELIVERED, delivered_at=timezone.now())
         elif attempts >= MAX_ATTEMPTS:

@@ -8,9 +8,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from configurator.analysis import analysis_for
 from configurator.engine import EngineError
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import InvalidInputError
+from products.analysis import analysis_for
 
 from .documents import canonical_document, validate_document
 from .forms import CompatibilityTableForm, OptionSetForm, PriceRuleForm, RuleForm
@@ -128,7 +128,7 @@ class ProductAdmin(admin.ModelAdmin):
             return "—"
         try:
             validate_document(canonical_document(product_draft_data(product)))
-        except ValidationFailed as error:
+        except InvalidInputError as error:
             return format_html(
                 "<ul>{}</ul>",
                 format_html_join(
@@ -154,7 +154,7 @@ class ProductAdmin(admin.ModelAdmin):
                 )[1],
                 timeout=24 * 3600,
             )
-        except (ValidationFailed, EngineError) as error:
+        except (InvalidInputError, EngineError) as error:
             return f"Fix the draft first: {error.message}"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
 
@@ -163,7 +163,7 @@ class ProductAdmin(admin.ModelAdmin):
         for product in queryset:
             try:
                 version = product_publish(product=product, actor=request.user)
-            except ValidationFailed as error:
+            except InvalidInputError as error:
                 self.message_user(request, f"{product.code}: {error.message}", messages.ERROR)
             else:
                 self.message_user(

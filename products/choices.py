@@ -2,6 +2,7 @@ from django.db import models
 
 from configurator.engine.model import Kind, Level
 from configurator.engine.pricing import BreakMode as EngineBreakMode
+from configurator.engine.pricing import Mode
 
 
 class OptionSetKind(models.TextChoices):
@@ -36,3 +37,11 @@ class Currency(models.TextChoices):
 class BreakMode(models.TextChoices):
     WHOLE = EngineBreakMode.WHOLE.value, "Whole quantity"
     GRADUATED = EngineBreakMode.GRADUATED.value, "Graduated"
+
+
+class ProductionMode(models.TextChoices):
+    """How an order is made; decided by pricing (configurator.engine.pricing.Mode)."""
+
+    STANDARD = Mode.STANDARD.value, "Standard line"
+    BATCH = Mode.BATCH.value, "Batch"
+    CUSTOM = Mode.CUSTOM.value, "Custom (job shop)"

@@ -14,12 +14,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from configurator.api import field_errors
 from configurator.engine.document import model_from_document, price_model_from_document
 from configurator.engine.model import Kind, ProductModel
 from configurator.engine.pricing import validate_price_model
 from configurator.engine.validation import validate_model
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ErrorCode, InvalidInputError
+from configurator.plumbing.handler import field_errors
 
 from .choices import BreakMode, Currency, CustomizationLevel, OptionSetKind
 
@@ -75,11 +75,14 @@ def plain_number(value: Decimal) -> str:
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, so that a typo in an import is an error, not silence."""
 
+    unknown_field_message = "Unknown field."
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+                error = serializers.ErrorDetail(self.unknown_field_message, code="unknown_field")
+                raise serializers.ValidationError({key: [error] for key in unknown})
         return super().to_internal_value(data)
 
 
@@ -390,14 +393,14 @@ def canonical_pricing(data: dict[str, Any] | None) -> dict[str, Any]:
 def validate_document(data: Any) -> tuple[dict[str, Any], ProductModel]:
     """Check a document completely; return its canonical form and the engine model.
 
-    Raises ValidationFailed whose ``fields`` name every bad element by path
+    Raises InvalidInputError whose ``fields`` name every bad element by path
     (``option_sets[2].options[0].code``)."""
     if not isinstance(data, dict):
-        raise ValidationFailed("A product document is a JSON object.", code="invalid_document")
+        raise InvalidInputError("A product document is a JSON object.", code=ErrorCode.INVALID_DOCUMENT)
     serializer = ProductDocument(data=data)
     if not serializer.is_valid():
         fields = field_errors(serializer.errors)
-        raise ValidationFailed(_first_problem(fields), code="invalid_document", fields=fields)
+        raise InvalidInputError(_first_problem(fields), code=ErrorCode.INVALID_DOCUMENT, fields=fields)
     document = canonical_document(serializer.validated_data)
     model = model_from_document(document)
     issues = validate_model(model)
@@ -407,7 +410,7 @@ def validate_document(data: Any) -> tuple[dict[str, Any], ProductModel]:
         fields: dict[str, list[dict[str, str]]] = {}
         for issue in issues:
             fields.setdefault(issue.path, []).append({"code": issue.code, "message": issue.message})
-        raise ValidationFailed(_first_problem(fields), code="invalid_document", fields=fields)
+        raise InvalidInputError(_first_problem(fields), code=ErrorCode.INVALID_DOCUMENT, fields=fields)
     return document, model
 
 

@@ -1,6 +1,6 @@
 import django_filters
 
-from configurator.filters import StrictBooleanFilter, StrictFilterSet
+from configurator.plumbing.filters import StrictBooleanFilter, StrictFilterSet
 
 from .models import Product
 
@@ -13,7 +13,9 @@ class ProductFilter(StrictFilterSet):
         exclude=True,
         help_text="Staff: only products with (or without) a published version.",
     )
-    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact")
+    currency = django_filters.CharFilter(
+        field_name="listed_currency", lookup_expr="iexact", help_text="A currency code, e.g. EUR."
+    )
 
     class Meta:
         model = Product

@@ -246,6 +246,7 @@ class ProductVersion(models.Model):
     document = models.JSONField()
     # Copied from the document so that lists never load it.
     name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
     currency = models.CharField(max_length=3, choices=Currency.choices)
     baseline_price = models.DecimalField(max_digits=12, decimal_places=2)
     baseline_lead_time_days = models.PositiveSmallIntegerField()

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
-from configurator.errors import NotFound
+from configurator.plumbing.errors import ErrorCode, NotFoundError
 
 from .documents import (
     COST_MODEL_FIELDS,
@@ -33,34 +33,49 @@ _OPTION_FIELDS = ("code", "name", "price_delta", "cost_delta", "labour_minutes",
 
 def product_list(*, staff: bool) -> QuerySet[Product]:
     """Products a caller may see: active published ones, or every product for staff. The version's
-    document is deferred: it can be large, and most reads need only its summary columns."""
+    document is deferred: it can be large, and most reads need only its summary columns.
+
+    What a list shows, searches, filters and orders by is annotated as ``listed_*``: for customers
+    the published version's values, never the draft's; for staff the draft's."""
     products = Product.objects.select_related("current_version").defer("current_version__document")
-    if not staff:
-        products = products.filter(is_active=True, current_version__isnull=False)
-    return products.order_by("name", "code")
+    if staff:
+        return products.annotate(
+            listed_name=F("name"), listed_description=F("description"), listed_currency=F("currency")
+        ).order_by("name", "code")
+    return (
+        products.filter(is_active=True, current_version__isnull=False)
+        .annotate(
+            listed_name=F("current_version__name"),
+            listed_description=F("current_version__description"),
+            listed_currency=F("current_version__currency"),
+        )
+        .order_by("listed_name", "code")
+    )
 
 
 def product_get(*, code: str, staff: bool) -> Product:
     try:
         return product_list(staff=staff).get(code=code)
     except Product.DoesNotExist:
-        raise NotFound(f"No product with code {code!r}.", code="product_not_found") from None
+        raise NotFoundError(f"No product with code {code!r}.", code=ErrorCode.PRODUCT_NOT_FOUND) from None
 
 
 def product_version_get(*, product: Product, version: str | None, staff: bool) -> ProductVersion | None:
     """The version a request names: the current one by default; staff may name a number."""
     if version in (None, "", "current"):
         if product.current_version is None:
-            raise NotFound(f"{product.code} has no published version yet.", code="not_published")
+            raise NotFoundError(f"{product.code} has no published version yet.", code=ErrorCode.NOT_PUBLISHED)
         return product.current_version
     if not staff:
-        raise NotFound("Only the current version is available.", code="version_not_found")
+        raise NotFoundError("Only the current version is available.", code=ErrorCode.VERSION_NOT_FOUND)
     if version == "draft":
         return None
     try:
         return product.versions.get(number=int(version))
     except (ValueError, ProductVersion.DoesNotExist):
-        raise NotFound(f"{product.code} has no version {version!r}.", code="version_not_found") from None
+        raise NotFoundError(
+            f"{product.code} has no version {version!r}.", code=ErrorCode.VERSION_NOT_FOUND
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -7,34 +7,34 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .choices import CustomizationLevel, OptionSetKind
+from configurator.configure.serializers import SelectionValueField
+from configurator.plumbing.fields import DecimalStringField
+
+from .choices import Currency, CustomizationLevel, OptionSetKind
 from .models import Product, ProductVersion
 
 
-def decimal_string(**kwargs: Any) -> serializers.CharField:
-    """A decimal written as a string, exactly as in the product document ("12.50", "0.5")."""
-    return serializers.CharField(**kwargs)
-
-
 class BaselineOutput(serializers.Serializer):
-    price = decimal_string(help_text="Unit price of the mass-produced standard variant.")
-    unit_cost = decimal_string(required=False, help_text="Staff only.")
+    price = DecimalStringField(help_text="Unit price of the mass-produced standard variant.")
+    unit_cost = DecimalStringField(required=False, help_text="Staff only.")
     lead_time_days = serializers.IntegerField(help_text="Business days for the standard variant.")
 
 
 class ProductListOutput(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
+    """A product in a list: customers see its published version, staff its draft (the ``listed_*``
+    values of ``product_list``)."""
+
+    name = serializers.CharField(source="listed_name", read_only=True)
+    description = serializers.CharField(source="listed_description", read_only=True)
+    currency = serializers.ChoiceField(source="listed_currency", choices=Currency.choices, read_only=True)
     version = serializers.SerializerMethodField()
     baseline = serializers.SerializerMethodField()
-    active = serializers.BooleanField(source="is_active")
+    active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:
         model = Product
         fields = ["code", "name", "description", "currency", "active", "version", "baseline"]
-
-    def get_name(self, product: Product) -> str:
-        version = product.current_version
-        return version.name if version is not None and not self.context.get("staff") else product.name
+        read_only_fields = fields
 
     def get_version(self, product: Product) -> int | None:
         return product.current_version.number if product.current_version is not None else None
@@ -43,51 +43,63 @@ class ProductListOutput(serializers.ModelSerializer):
     def get_baseline(self, product: Product) -> dict[str, Any]:
         version = product.current_version
         if self.context.get("staff") or version is None:
-            return {
-                "price": str(product.baseline_price),
-                "unit_cost": str(product.baseline_unit_cost),
+            baseline = {
+                "price": product.baseline_price,
+                "unit_cost": product.baseline_unit_cost,
                 "lead_time_days": product.baseline_lead_time_days,
             }
-        return {"price": str(version.baseline_price), "lead_time_days": version.baseline_lead_time_days}
+        else:
+            baseline = {"price": version.baseline_price, "lead_time_days": version.baseline_lead_time_days}
+        return BaselineOutput(baseline).data
 
 
 class OptionOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    price_delta = decimal_string(help_text="Added to the baseline price; may be negative.")
+    price_delta = DecimalStringField(help_text="Added to the baseline price; may be negative.")
     level = serializers.ChoiceField(choices=CustomizationLevel.choices)
-    material = serializers.CharField()
-    cost_delta = decimal_string(required=False, help_text="Staff only.")
+    material = serializers.CharField(help_text="What it is made of; empty: as the standard product.")
+    cost_delta = DecimalStringField(required=False, help_text="Staff only.")
     labour_minutes = serializers.IntegerField(required=False, help_text="Staff only.")
 
 
 class OptionSetOutput(serializers.Serializer):
+    """An option set as the storefront shows it. Settings that do not apply to its kind are null."""
+
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=OptionSetKind.choices)
     help_text = serializers.CharField()
-    required = serializers.BooleanField(required=False)
-    default = serializers.JSONField(allow_null=True)
-    options = OptionOutput(many=True, required=False)
-    min_count = serializers.IntegerField(required=False)
-    max_count = serializers.IntegerField(required=False, allow_null=True)
-    minimum = decimal_string(required=False)
-    maximum = decimal_string(required=False)
-    step = decimal_string(required=False)
-    unit = serializers.CharField(required=False)
-    max_length = serializers.IntegerField(required=False)
-    pattern = serializers.CharField(required=False)
-    price_delta = decimal_string(required=False)
-    level = serializers.ChoiceField(choices=CustomizationLevel.choices, required=False)
-    cost_delta = decimal_string(required=False, help_text="Staff only.")
-    labour_minutes = serializers.IntegerField(required=False, help_text="Staff only.")
+    required = serializers.BooleanField(
+        allow_null=True, help_text="single, text: a value must be chosen (single) or written (text)."
+    )
+    default = SelectionValueField(help_text="The value an open set takes, where it still fits.")
+    options = OptionOutput(many=True, allow_null=True, help_text="single, multi: the options in order.")
+    min_count = serializers.IntegerField(allow_null=True, help_text="multi: the fewest options to tick.")
+    max_count = serializers.IntegerField(allow_null=True, help_text="multi: the most; null: no limit.")
+    minimum = DecimalStringField(allow_null=True, help_text="number: the smallest value.")
+    maximum = DecimalStringField(allow_null=True, help_text="number: the largest value.")
+    step = DecimalStringField(allow_null=True, help_text="number: values are minimum + n x step.")
+    unit = serializers.CharField(allow_null=True, help_text="number: the unit, e.g. cm.")
+    max_length = serializers.IntegerField(allow_null=True, help_text="text: the longest text.")
+    pattern = serializers.CharField(
+        allow_null=True, help_text="text: a regular expression a non-empty text must match fully."
+    )
+    price_delta = DecimalStringField(allow_null=True, help_text="number, text, yes/no: added when used.")
+    level = serializers.ChoiceField(
+        choices=CustomizationLevel.choices, allow_null=True, help_text="number, text, yes/no: when used."
+    )
+    cost_delta = DecimalStringField(required=False, help_text="Staff only; number, text, yes/no sets.")
+    labour_minutes = serializers.IntegerField(
+        required=False, help_text="Staff only; number, text, yes/no sets."
+    )
 
 
 class ProductDetailOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-    currency = serializers.CharField()
+    currency = serializers.ChoiceField(choices=Currency.choices)
     version = serializers.IntegerField(
         allow_null=True, help_text="Published version number; null for the draft."
     )
@@ -96,11 +108,12 @@ class ProductDetailOutput(serializers.Serializer):
 
 
 class VersionOutput(serializers.ModelSerializer):
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ProductVersion
         fields = ["number", "checksum", "published_at", "published_by"]
+        read_only_fields = fields
 
 
 class ImportResultOutput(serializers.Serializer):

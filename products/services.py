@@ -7,7 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from configurator.errors import ValidationFailed
+from accounts.models import User
+from configurator.plumbing.errors import ErrorCode, InvalidInputError
 
 from .documents import canonical_document, checksum, validate_document
 from .models import (
@@ -26,7 +27,7 @@ from .selectors import product_draft_data, resolved_document
 
 
 @transaction.atomic
-def product_import(*, document: Any, actor=None, publish: bool = False) -> Product:
+def product_import(*, document: Any, actor: User | None = None, publish: bool = False) -> Product:
     """Create a product, or replace an existing product's draft, from a document. All or nothing."""
     canonical, _ = validate_document(document)
     product, _ = Product.objects.select_for_update().get_or_create(
@@ -116,7 +117,7 @@ def _create_pricing_rows(product: Product, pricing: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def product_publish(*, product: Product, actor=None) -> ProductVersion:
+def product_publish(*, product: Product, actor: User | None = None) -> ProductVersion:
     """Freeze the draft into a new immutable version; publishing an unchanged draft is a no-op."""
     product = (
         Product.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=product.pk)
@@ -124,9 +125,11 @@ def product_publish(*, product: Product, actor=None) -> ProductVersion:
     draft = resolved_document(canonical_document(product_draft_data(product)))
     try:
         document, _ = validate_document(draft)
-    except ValidationFailed as error:
-        raise ValidationFailed(
-            f"The draft cannot be published: {error.message}", code="invalid_draft", fields=error.fields
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            f"The draft cannot be published: {error.message}",
+            code=ErrorCode.INVALID_DRAFT,
+            fields=error.fields,
         ) from None
     digest = checksum(document)
     current = product.current_version
@@ -139,6 +142,7 @@ def product_publish(*, product: Product, actor=None) -> ProductVersion:
         document=document,
         checksum=digest,
         name=document["name"],
+        description=document["description"],
         currency=document["currency"],
         baseline_price=document["baseline"]["price"],
         baseline_lead_time_days=document["baseline"]["lead_time_days"],

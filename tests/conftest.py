@@ -68,3 +68,20 @@ def _no_real_broker(request, monkeypatch):
     if request.node.get_closest_marker("integration"):
         return
     monkeypatch.setattr("orders.outbox._publish", lambda message: None)
+
+
+@pytest.fixture(autouse=True)
+def _responses_follow_the_contract(monkeypatch):
+    """Check every API response a test makes against the published schema (tests/contract/checks.py)."""
+    from django.test import Client
+
+    from tests.contract.checks import check_response
+
+    send = Client.request
+
+    def request(self, **kwargs):
+        response = send(self, **kwargs)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)

@@ -110,11 +110,11 @@ def parse_selections(model: Any, raw: Mapping[str, Any]) -> dict[str, Value]:
     for code, value in raw.items():
         option_set = index.get(code) if isinstance(code, str) else None
         if option_set is None:
-            errors[f"selections.{code}"] = [(str(code), f"unknown option set {code!r}")]
+            errors[f"selections.{code}"] = [("unknown_option_set", f"unknown option set {code!r}")]
             continue
         parsed, messages = parse_value(option_set, value)
         if messages:
-            errors[f"selections.{code}"] = [(code, message) for message in messages]
+            errors[f"selections.{code}"] = [("invalid_value", message) for message in messages]
         else:
             result[code] = parsed
     if errors:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import ErrorCode, FieldErrorCode, InvalidInputError, field_error
 
 
-class ModelFileError(ValidationFailed):
+class ModelFileError(InvalidInputError):
     """A model file that cannot be imported: malformed, unsupported or too large.
 
     ``str()`` reads ``megane.xml:12: <relation name="R3">: tuple 4 has 3 values, the arity is 2``:
     the source, the line and column (when known), the element (when known) and the reason."""
 
-    default_code = "invalid_model_file"
+    default_code = ErrorCode.INVALID_MODEL_FILE
 
     def __init__(
         self,
@@ -21,7 +21,7 @@ class ModelFileError(ValidationFailed):
         line: int | None = None,
         column: int | None = None,
         element: str | None = None,
-        code: str | None = None,
+        code: FieldErrorCode | str | None = None,
     ) -> None:
         self.reason = reason
         self.source = source
@@ -33,24 +33,22 @@ class ModelFileError(ValidationFailed):
             where += f":{column}"
         message = f"{where}: {element}: {reason}" if element else f"{where}: {reason}"
         path = "file" if line is None else f"file:{line}"
-        super().__init__(
-            message, code=code, fields={path: [{"code": code or self.default_code, "message": message}]}
-        )
+        super().__init__(message, fields={path: [field_error(code or self.default_code.value, message)]})
 
 
 class UnsupportedModelError(ModelFileError):
     """Valid in its format, but uses something that has no exact product-document equivalent."""
 
-    default_code = "unsupported_model"
+    default_code = ErrorCode.UNSUPPORTED_MODEL
 
 
 class ModelTooLargeError(ModelFileError):
     """Larger than a documented importer limit (see docs/importers.md)."""
 
-    default_code = "model_too_large"
+    default_code = ErrorCode.MODEL_TOO_LARGE
 
 
 class MissingDependencyError(ModelFileError):
     """An optional package the format needs is not installed."""
 
-    default_code = "missing_dependency"
+    default_code = ErrorCode.MISSING_DEPENDENCY

@@ -1,5 +1,8 @@
-"""Real worker processes against the real broker. Outside CI a missing Redis skips these tests;
-in CI (``CI=true``) it fails them."""
+"""Real worker processes against real brokers. Every test that asks for ``broker_url`` (directly or
+through the ``worker`` fixture) runs twice: on Redis and on RabbitMQ, each a broker of this run's
+own (Redis: the database of ``CELERY_BROKER_URL``; RabbitMQ: a virtual host made for the run under
+``ATELIER_TEST_RABBITMQ_URL``). Outside CI a broker that is not reachable skips its tests; in CI
+(``CI=true``) it fails them."""
 
 from __future__ import annotations
 
@@ -8,28 +11,89 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 
-from configurator.broker import broker_problem
 from configurator.celery import app
+from configurator.plumbing.broker import broker_problem
+from tests.requirements import unavailable
+
+#: Where RabbitMQ is when the environment does not say (the Debian package's defaults).
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
 
-@pytest.fixture(scope="session")
-def broker_url() -> str:
-    url = settings.CELERY_BROKER_URL
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+@contextmanager
+def rabbitmq_private_vhost(url: str) -> Iterator[str]:
+    """A virtual host of this run's own on the RabbitMQ at ``url``, deleted afterwards, so that
+    the run never sees another run's queues. Without ``rabbitmqctl`` (RabbitMQ on another host),
+    the URL's own virtual host is used as it is."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    if rabbitmqctl is None:
+        yield url
+        return
+    vhost = f"atelier-test-{uuid.uuid4().hex[:12]}"
+    user = urlsplit(url).username or "guest"
+
+    def run(*arguments: str) -> None:
+        subprocess.run([rabbitmqctl, *arguments], check=True, capture_output=True, timeout=60)
+
+    run("add_vhost", vhost)
+    try:
+        run("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        yield _with_path(url, "/" + quote(vhost, safe=""))
+    finally:
+        run("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session", params=["redis", "rabbitmq"])
+def broker_url(request) -> Iterator[str]:
+    """The URL of a broker of this run's own, once Redis and once RabbitMQ."""
+    if request.param == "redis":
+        url = settings.CELERY_BROKER_URL
+        if not url.startswith(("redis://", "rediss://")):
+            unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
+        problem = broker_problem(url)
+        if problem:
+            unavailable(f"the Redis broker at {url} is not reachable: {problem}")
+        yield url
+        return
+    url = os.environ.get("ATELIER_TEST_RABBITMQ_URL") or DEFAULT_RABBITMQ_URL
     problem = broker_problem(url)
     if problem:
-        message = f"the Celery broker at {url} is not reachable: {problem}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return url
+        unavailable(f"RabbitMQ at {url} is not reachable: {problem}")
+    with rabbitmq_private_vhost(url) as private_url:
+        yield private_url
+
+
+def unreachable_url(url: str) -> str:
+    """The same broker URL on a port where nothing listens: a broker that is down."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{free_port()}" if credentials else f"127.0.0.1:{free_port()}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _log_file(prefix: str):
+    """Worker and beat output goes to a file, never to a pipe nobody reads (a full pipe blocks the
+    process that writes to it)."""
+    return tempfile.NamedTemporaryFile(mode="w+", prefix=prefix, suffix=".log", delete=False)
+
+
+def read_log(process: subprocess.Popen) -> str:
+    return Path(process.log_path).read_text(errors="replace")
 
 
 def start_worker(*, queues: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -52,15 +116,17 @@ def start_worker(*, queues: list[str], env: dict[str, str] | None = None) -> sub
         "--without-gossip",
         "--without-mingle",
     ]
+    log = _log_file("worker-")
     process = subprocess.Popen(
         command,
         cwd=settings.BASE_DIR,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
+    log.close()
     process.hostname = hostname
+    process.log_path = log.name
     return process
 
 
@@ -69,7 +135,7 @@ def wait_until_ready(process: subprocess.Popen, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the worker exited early:\n{process.stdout.read()}")
+            raise AssertionError(f"the worker exited early:\n{read_log(process)}")
         replies = app.control.ping(destination=[process.hostname], timeout=0.5) or []
         if any(process.hostname in reply for reply in replies):
             return process.hostname
@@ -77,23 +143,28 @@ def wait_until_ready(process: subprocess.Popen, timeout: float = 60) -> str:
 
 
 def stop_worker(process: subprocess.Popen) -> str:
+    """Stop a worker (or beat) and return everything it wrote."""
     process.terminate()
     try:
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-        output, _ = process.communicate()
+        process.wait()
+    output = read_log(process)
+    Path(process.log_path).unlink(missing_ok=True)
     return output
 
 
 @pytest.fixture
 def worker(broker_url) -> Iterator[subprocess.Popen]:
-    process = start_worker(queues=["default"])
-    try:
-        wait_until_ready(process)
-        yield process
-    finally:
-        stop_worker(process)
+    """A worker on the default queue of this run's broker; the test process publishes there too."""
+    with celery_broker(broker_url):
+        process = start_worker(queues=["default"], env={"CELERY_BROKER_URL": broker_url})
+        try:
+            wait_until_ready(process)
+            yield process
+        finally:
+            stop_worker(process)
 
 
 def free_port() -> int:
@@ -114,10 +185,7 @@ class PrivateRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            message = "redis-server is not installed"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            unavailable("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 binary,
@@ -194,6 +262,17 @@ def database_url() -> str:
     )
 
 
+def worker_env(broker_url: str, folder) -> dict[str, str]:
+    """The environment of a worker or beat process of this test: its database and broker, a sweep
+    every second, compiled models in the test's folder."""
+    return {
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "ATELIER_OUTBOX_SWEEP_SECONDS": "1",
+        "ATELIER_MODEL_CACHE_DIR": str(Path(folder) / "models"),
+    }
+
+
 def start_beat(*, env: dict[str, str], folder) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -207,14 +286,13 @@ def start_beat(*, env: dict[str, str], folder) -> subprocess.Popen:
         "--schedule",
         str(folder / "beat-schedule"),
     ]
-    return subprocess.Popen(
-        command,
-        cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    log = _log_file("beat-")
+    process = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
     )
+    log.close()
+    process.log_path = log.name
+    return process
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, what: str = "the condition"):

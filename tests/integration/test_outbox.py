@@ -1,5 +1,5 @@
-"""The outbox with a real broker and real worker processes: an order reaches the queue once, also
-when it was placed while the broker was unreachable."""
+"""The outbox with a real broker (Redis and RabbitMQ) and real worker processes: an order reaches
+the queue once, also when it was placed while the broker was unreachable."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from products.services import product_import
 from tests.factories import UserFactory
 from tests.integration.conftest import (
     celery_broker,
-    database_url,
     start_beat,
     start_worker,
     stop_worker,
+    unreachable_url,
     wait_for,
     wait_until_ready,
+    worker_env,
 )
 from tests.orders.conftest import place
 
@@ -35,24 +36,14 @@ def customer_client():
     return client
 
 
-def worker_env(private_redis, tmp_path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": private_redis.url,
-        "ATELIER_OUTBOX_SWEEP_SECONDS": "1",
-        "ATELIER_MODEL_CACHE_DIR": str(tmp_path / "models"),
-    }
-
-
 def is_queued(order_id) -> bool:
     return Order.objects.filter(pk=order_id, status="queued").exists()
 
 
-def test_a_placed_order_is_routed_and_queued_by_a_real_worker(customer_client, private_redis, tmp_path):
-    private_redis.start()
-    worker = start_worker(queues=["default"], env=worker_env(private_redis, tmp_path))
+def test_a_placed_order_is_routed_and_queued_by_a_real_worker(customer_client, broker_url, tmp_path):
+    worker = start_worker(queues=["default"], env=worker_env(broker_url, tmp_path))
     try:
-        with celery_broker(private_redis.url):
+        with celery_broker(broker_url):
             wait_until_ready(worker)
             order_id = place(customer_client).json()["id"]
             assert OutboxMessage.objects.get().sent_at is not None
@@ -66,9 +57,9 @@ def test_a_placed_order_is_routed_and_queued_by_a_real_worker(customer_client, p
 
 
 def test_an_order_placed_while_the_broker_is_down_is_queued_exactly_once_when_it_is_back(
-    customer_client, private_redis, tmp_path
+    customer_client, broker_url, tmp_path
 ):
-    with celery_broker(private_redis.url):  # nothing listens there yet
+    with celery_broker(unreachable_url(broker_url)):
         response = place(customer_client)
     assert response.status_code == 201
     order_id = response.json()["id"]
@@ -76,20 +67,18 @@ def test_an_order_placed_while_the_broker_is_down_is_queued_exactly_once_when_it
     assert (message.sent_at, message.attempts) == (None, 1)
     assert message.last_error
 
-    private_redis.start()
-    env = worker_env(private_redis, tmp_path)
+    env = worker_env(broker_url, tmp_path)
     worker = start_worker(queues=["default"], env=env)
     beat = start_beat(env=env, folder=tmp_path)
     try:
-        with celery_broker(private_redis.url):
+        with celery_broker(broker_url):
             wait_until_ready(worker)
         wait_for(lambda: is_queued(order_id), what="the swept order to be queued")
         # Let the sweeper run a few more times: nothing may happen twice.
         wait_for(lambda: OutboxMessage.objects.get().acknowledged_at is not None, what="the acknowledgement")
         time.sleep(3)
     finally:
-        beat.terminate()
-        beat_log, _ = beat.communicate(timeout=30)
+        beat_log = stop_worker(beat)
         log = stop_worker(worker)
     order = Order.objects.get(pk=order_id)
     assert [event.type for event in order.events.all()] == ["placed", "routed", "queued"], log

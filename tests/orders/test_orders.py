@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from configurator.errors import InvalidTransition
+from configurator.plumbing.errors import InvalidTransitionError
+from orders import events
 from orders.models import Order, OrderEvent, OutboxMessage, Quote
 from orders.outbox import outbox_sweep
 from orders.services import order_route, order_transition
@@ -101,13 +102,14 @@ def test_a_cancelled_order_is_not_routed(customer_client, demo_catalogue):
 
 def test_illegal_transitions_are_refused_logged_and_not_applied(customer_client, demo_catalogue, caplog):
     order_id = place(customer_client).json()["id"]
-    with pytest.raises(InvalidTransition, match=r"An order that is placed cannot become shipped\."):
-        order_transition(order_id=order_id, to=OrderStatus.SHIPPED)
+    with pytest.raises(InvalidTransitionError, match=r"An order that is placed cannot become shipped\."):
+        order_transition(order_id=order_id, to=OrderStatus.SHIPPED, event=events.shipped)
     assert "Refused order transition placed -> shipped" in caplog.text
     assert Order.objects.get(pk=order_id).status == "placed"
     assert OrderEvent.objects.count() == 1
-    _, changed = order_transition(order_id=order_id, to=OrderStatus.PLACED)
+    _, changed = order_transition(order_id=order_id, to=OrderStatus.PLACED, event=events.placed)
     assert not changed
+    assert OrderEvent.objects.count() == 1
 
 
 def test_the_transition_table_is_closed():
@@ -163,7 +165,10 @@ def test_another_customers_quote_cannot_be_ordered(customer_client, demo_catalog
     )
     response = place(customer_client, quote=str(quote.id))
     assert response.status_code == 400
-    assert response.json()["fields"] == {"quote": [{"code": "quote_not_found", "message": "No such quote."}]}
+    assert response.json()["code"] == "quote_not_found"
+    assert response.json()["fields"] == {
+        "quote": [{"code": "does_not_exist", "message": "No such quote.", "constraint": None}]
+    }
 
 
 def test_snapshot_survives_catalogue_changes(customer_client, demo_catalogue):
@@ -216,16 +221,32 @@ def test_an_order_needs_a_product_or_a_quote(customer_client, demo_catalogue):
         "/api/orders/", {"shipping": SHIPPING}, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
     )
     assert response.status_code == 400
-    assert response.json()["fields"] == {
-        "product": [{"code": "invalid", "message": "Required unless you order a quote."}],
-        "selections": [{"code": "invalid", "message": "Required unless you order a quote."}],
-    }
+    required = [{"code": "required", "message": "This field is required.", "constraint": None}]
+    assert response.json()["fields"] == {"product": required, "selections": required}
 
 
-def test_a_price_or_status_sent_by_the_client_is_ignored(customer_client, demo_catalogue):
+def test_an_order_of_a_quote_carries_no_configuration(customer_client, demo_catalogue):
+    quote_id = customer_client.post(
+        "/api/quotes/", {"product": "city-bike", "selections": {"frame": "steel"}}, format="json"
+    ).json()["id"]
+    response = customer_client.post(
+        "/api/orders/",
+        {"quote": quote_id, "quantity": 2, "shipping": SHIPPING},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["quantity"][0]["code"] == "unknown_field"
+    assert not Order.objects.exists()
+
+
+def test_a_price_or_status_sent_by_the_client_is_refused(customer_client, demo_catalogue):
     response = place(customer_client, total="1.00", unit_price="1.00", status="shipped")
-    # 899 + steel 120 + one setup 180 / 25 at 25 % margin (9.60)
-    assert (response.json()["status"], response.json()["total"]) == ("placed", "1028.60")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"total", "unit_price", "status"}
+    assert not Order.objects.exists()
+    # 899 + steel 120 + one setup 180 / 25 at 25 % margin (9.60): the server's price
+    assert place(customer_client).json()["total"] == "1028.60"
 
 
 # -- idempotency -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from configurator.errors import QuoteExpired
+from configurator.plumbing.errors import QuoteExpiredError
 from orders.models import Quote
 from orders.services import quote_ensure_orderable
 from products.services import product_import
@@ -46,7 +46,12 @@ def test_a_quote_freezes_the_configure_price_and_production(customer_client, dem
         12,
         "custom",
     )
+    # 899 + carbon 650 + custom paint 250 + hydraulic 160 + mudguards 35 + lights 70 + saddle 40
+    # + hand work 140 min at 48/h = 112.00, at a 35 % margin 172.31 + inspection 12.00 at 20 % 15.00
+    # - commuter bundle 15 + carbon care 2 % of the 2291.31 before rules (45.83) = 2322.14 a unit;
+    # graduated: 4 at 2322.14 + 5 at 3 % off (2252.48) + 3 at 6 % off (2182.81) = 27099.39
     assert (quote["unit_price"], quote["total"]) == ("2322.14", "27099.39")
+    assert Decimal("2322.14") * 4 + Decimal("2252.48") * 5 + Decimal("2182.81") * 3 == Decimal("27099.39")
     assert quote["selections"] == {
         **CARBON,
         "accessories": ["mudguards", "lights"],
@@ -86,7 +91,9 @@ def test_an_incomplete_configuration_is_refused_naming_the_sets(customer_client,
     body = response.json()
     assert body["code"] == "invalid_configuration"
     assert body["fields"] == {
-        "selections.fabric": [{"code": "required", "message": "Choose a value for Fabric."}]
+        "selections.fabric": [
+            {"code": "not_chosen", "message": "Choose a value for Fabric.", "constraint": None}
+        ]
     }
     assert not Quote.objects.exists()
 
@@ -96,13 +103,18 @@ def test_an_invalid_configuration_is_refused_with_the_engine_errors(customer_cli
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_configuration"
-    assert body["fields"]["selections.frame"] == [
-        {"code": "carbon_no_rack", "message": "A carbon frame cannot carry a rack or a child seat."},
-        {"code": "carbon_disc_brakes", "message": "Carbon frames are built for disc brakes."},
-    ]
-    assert body["fields"]["selections.accessories"] == [
-        {"code": "carbon_no_rack", "message": "A carbon frame cannot carry a rack or a child seat."}
-    ]
+    no_rack = {
+        "code": "constraint_violated",
+        "message": "A carbon frame cannot carry a rack or a child seat.",
+        "constraint": "carbon_no_rack",
+    }
+    disc_brakes = {
+        "code": "constraint_violated",
+        "message": "Carbon frames are built for disc brakes.",
+        "constraint": "carbon_disc_brakes",
+    }
+    assert body["fields"]["selections.frame"] == [no_rack, disc_brakes]
+    assert body["fields"]["selections.accessories"] == [no_rack]
     assert not Quote.objects.exists()
 
 
@@ -119,7 +131,9 @@ def test_bad_quantities_are_refused(customer_client, demo_catalogue, quantity, m
     response = create(customer_client, quantity=quantity)
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "quantity": [{"code": response.json()["fields"]["quantity"][0]["code"], "message": message}]
+        "quantity": [
+            {"code": response.json()["fields"]["quantity"][0]["code"], "message": message, "constraint": None}
+        ]
     }
     assert not Quote.objects.exists()
 
@@ -178,7 +192,7 @@ def test_quote_on_an_old_version_stays_readable_and_orderable_until_it_expires(
     assert (quote["version"], quote["unit_price"]) == (1, "2322.14")
     stored = Quote.objects.get(pk=quote_id)
     assert quote_ensure_orderable(quote=stored) == stored
-    with pytest.raises(QuoteExpired) as caught:
+    with pytest.raises(QuoteExpiredError) as caught:
         quote_ensure_orderable(quote=stored, now=stored.valid_until)
     assert caught.value.status_code == 409
     stored.valid_until = timezone.now() - timedelta(seconds=1)

@@ -156,7 +156,7 @@ def test_import_errors_name_the_path_and_store_nothing(staff_client):
         "message": "option_sets[1].options[1].code: 'lid' appears twice in extras",
         "fields": {
             "option_sets[1].options[1].code": [
-                {"code": "duplicate_code", "message": "'lid' appears twice in extras"}
+                {"code": "duplicate_code", "message": "'lid' appears twice in extras", "constraint": None}
             ]
         },
     }
@@ -169,7 +169,8 @@ def test_malformed_json_is_a_clear_400(staff_client):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_request"
-    assert response.json()["message"].startswith("The body is not valid JSON: JSON parse error")
+    assert response.json()["message"].startswith("The body is not valid JSON: Expecting property name")
+    assert "line 1 column 14" in response.json()["message"]
 
 
 def test_non_json_bodies_are_refused(staff_client):
@@ -214,3 +215,54 @@ def test_token_authentication(api_client, staff):
     response = api_client.get("/api/products/")
     assert response.status_code == 401
     assert response.json() == {"code": "authentication_failed", "message": "Invalid token.", "fields": {}}
+
+
+def _unpublished_draft_of_the_bike() -> None:
+    """A draft of the city bike with a new name, description and currency, not published."""
+    draft = demo_document("city-bike")
+    draft.update(name="Zeppelin", description="Draft words nobody may see yet.", currency="USD")
+    product_import(document=draft)
+
+
+def test_the_list_shows_customers_the_published_version_not_the_draft(api_client, demo_catalogue):
+    published = api_client.get("/api/products/").json()["results"][0]
+    _unpublished_draft_of_the_bike()
+    after = api_client.get("/api/products/").json()["results"][0]
+    assert after == published
+    assert (after["name"], after["currency"]) == ("City bike", "EUR")
+    assert "Draft words" not in after["description"]
+
+
+def test_search_currency_and_ordering_match_the_published_version_not_the_draft(api_client, demo_catalogue):
+    _unpublished_draft_of_the_bike()
+
+    def codes(query: str) -> list[str]:
+        response = api_client.get(f"/api/products/?{query}")
+        assert response.status_code == 200, response.json()
+        return [item["code"] for item in response.json()["results"]]
+
+    assert codes("search=zeppelin") == []
+    assert codes("search=city") == ["city-bike"]
+    assert codes("currency=USD") == []
+    assert "city-bike" in codes("currency=eur")
+    assert codes("ordering=-name") == ["office-chair", "custom-shirt", "city-bike"]
+    assert api_client.get("/api/products/city-bike/").json()["currency"] == "EUR"
+
+
+def test_staff_lists_show_and_search_the_draft(staff_client, demo_catalogue):
+    _unpublished_draft_of_the_bike()
+    results = staff_client.get("/api/products/?search=zeppelin").json()["results"]
+    assert [(item["code"], item["name"], item["currency"]) for item in results] == [
+        ("city-bike", "Zeppelin", "USD")
+    ]
+    assert [item["code"] for item in staff_client.get("/api/products/?currency=USD").json()["results"]] == [
+        "city-bike"
+    ]
+
+
+def test_publishing_the_draft_shows_it_to_customers(api_client, staff_client, demo_catalogue):
+    _unpublished_draft_of_the_bike()
+    assert staff_client.post("/api/products/city-bike/publish").status_code == 201
+    bike = api_client.get("/api/products/?search=zeppelin").json()["results"]
+    assert [(item["name"], item["currency"], item["version"]) for item in bike] == [("Zeppelin", "USD", 2)]
+    assert bike[0]["description"] == "Draft words nobody may see yet."

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import InvalidInputError
 from products.demo import demo_documents
 from products.documents import canonical_document, checksum, validate_document
 from products.selectors import product_document
@@ -15,7 +15,7 @@ from tests.factories import small_document
 
 
 def problems(document) -> dict[str, list[str]]:
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         validate_document(document)
     return {path: [item["message"] for item in items] for path, items in caught.value.fields.items()}
 
@@ -154,7 +154,7 @@ def test_semantic_errors_name_the_element(change, path, message):
 
 
 def test_a_document_must_be_an_object():
-    with pytest.raises(ValidationFailed, match=r"A product document is a JSON object\."):
+    with pytest.raises(InvalidInputError, match=r"A product document is a JSON object\."):
         validate_document(["not", "an", "object"])
 
 

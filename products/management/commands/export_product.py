@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.errors import NotFound
+from configurator.plumbing.errors import NotFoundError
 from products.selectors import product_document, product_get, product_version_get
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         try:
             product = product_get(code=code, staff=True)
             chosen = product_version_get(product=product, version=product_version, staff=True)
-        except NotFound as error:
+        except NotFoundError as error:
             raise CommandError(error.message) from None
         document = product_document(product=product, version=chosen)
         self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))

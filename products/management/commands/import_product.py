@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from configurator.errors import ValidationFailed
+from configurator.plumbing.errors import InvalidInputError
 from products.choices import Currency
 from products.documents import validate_document
 from products.importers import FORMATS, ModelFileError, ProductInfo, load_model
@@ -94,7 +94,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"{document['code']} is valid; nothing was imported."))
                 return
             product = product_import(document=document, publish=publish)
-        except ValidationFailed as error:
+        except InvalidInputError as error:
             problems = "\n".join(
                 f"  {path}: {item['message']}" for path, items in error.fields.items() for item in items
             )

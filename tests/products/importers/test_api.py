@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from products.models import Product
+from tests.requirements import require_uvlparser
 
 from .test_command import DIMACS_MODEL, UVL_MODEL
 from .test_featureide import MODEL as FEATUREIDE_MODEL
@@ -30,7 +31,7 @@ def test_staff_import_a_model_file(staff_client):
 
 
 def test_a_uvl_model_and_product_details(staff_client):
-    pytest.importorskip("uvl")
+    require_uvlparser()
     response = staff_client.post(
         URL,
         {"format": "uvl", "content": UVL_MODEL, "code": "mug", "name": "Mug", "price": "9.90"},

@@ -15,8 +15,8 @@ from products.importers.dimacs import parse_dimacs
 from products.importers.featureide import parse_featureide
 from products.importers.sxfm import parse_sxfm
 from products.importers.uvl import parse_uvl
+from tests.requirements import require_uvlparser, shared_benchmark
 
-from .conftest import benchmark, require_uvlparser
 from .helpers import compiled, engine_dead_core, feature_model_cnf, sat_dead_core
 
 # The README's figures (all "computed"; see its "How the reference figures were obtained").
@@ -103,7 +103,7 @@ def imported(reference: Reference):
     if reference.path.endswith(".uvl"):
         require_uvlparser()
     if reference.path not in _IMPORTED:
-        _IMPORTED[reference.path] = load_model(benchmark(reference.path))
+        _IMPORTED[reference.path] = load_model(shared_benchmark(reference.path))
     return _IMPORTED[reference.path]
 
 
@@ -130,7 +130,7 @@ def test_dead_and_core_features_match_the_reference_and_an_independent_sat_check
     model = imported(reference)
     core, dead = engine_dead_core(model)
     assert (len(core), len(dead)) == (reference.core, reference.dead)
-    path = benchmark(reference.path)
+    path = shared_benchmark(reference.path)
     if path.suffix == ".dimacs":
         cnf = CNF(from_file=str(path))  # PySAT's own reader: independent of ours
         names = parse_dimacs(path.read_text(), path.name).names
@@ -161,7 +161,7 @@ def test_independent_count_of_automotive01_uvl(uvlparser):
     features: the same number as the imported product."""
     import pyganak
 
-    path = benchmark("automotive/automotive01.uvl")
+    path = shared_benchmark("automotive/automotive01.uvl")
     nvars, clauses, names = feature_model_cnf(parse_uvl(path.read_text(), path.name))
     counter = pyganak.Counter()
     counter.new_vars(nvars)
@@ -178,7 +178,7 @@ RENAULT_DEAD = {("Var8", "CPLG"), ("Var55", "CRIT2RHENF"), ("Var80", "CRIT4X25KI
 
 @pytest.fixture(scope="module")
 def renault():
-    model = load_model(benchmark("renault/megane.xml"))
+    model = load_model(shared_benchmark("renault/megane.xml"))
     return model, compiled(model)
 
 
@@ -207,7 +207,7 @@ def test_renault_dead_values_and_forced_variables_are_the_readmes(renault):
 def test_renault_tables_are_the_clib_rule_files_once_names_are_joined(renault, number):
     """File N of pm/ is constraint C(N-1) of megane.xml (README note R2): same allowed tuples."""
     model, _ = renault
-    path = benchmark(f"renault/pm/renault_rule{number:03d}.pm")
+    path = shared_benchmark(f"renault/pm/renault_rule{number:03d}.pm")
     rows = set()
     columns = None
     for line in path.read_text().splitlines():
@@ -224,7 +224,7 @@ def test_renault_tables_are_the_clib_rule_files_once_names_are_joined(renault, n
 
 def test_renault_without_names_is_the_same_model_with_numbers(renault):
     named, _ = renault
-    numbered = load_model(benchmark("renault/megane.xml"), find_names=False)
+    numbered = load_model(shared_benchmark("renault/megane.xml"), find_names=False)
     assert numbered.variables["8"] == ("Var8", ("0", "1"))
     index = {
         (code, option): str(position)
@@ -245,7 +245,7 @@ def test_renault_without_names_is_the_same_model_with_numbers(renault):
 
 @pytest.mark.slow
 def test_automotive02_v4_imports_and_its_dead_and_core_features_agree_with_sat(uvlparser):
-    path = benchmark("automotive/automotive02_v4.uvl")
+    path = shared_benchmark("automotive/automotive02_v4.uvl")
     model = load_model(path)
     core, dead = engine_dead_core(model)
     reference_core, reference_dead = sat_dead_core(*feature_model_cnf(parse_uvl(path.read_text(), path.name)))

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from products.importers import ModelFileError, detect_format
 from products.models import Product
+from tests.requirements import require_uvlparser, shared_benchmark
 
-from .conftest import benchmark
 from .test_featureide import MODEL as FEATUREIDE_MODEL
 from .test_sxfm import MODEL as SXFM_MODEL
 from .test_xcsp import MODEL as XCSP_MODEL
@@ -38,7 +38,7 @@ def run(*args: str) -> tuple[str, str]:
 @pytest.mark.django_db
 def test_each_format_is_detected_and_imported(tmp_path, name, text, format, code):
     if format == "uvl":
-        pytest.importorskip("uvl")
+        require_uvlparser()
     path = tmp_path / name
     path.write_text(text)
     assert detect_format(str(path)) == format
@@ -51,7 +51,7 @@ def test_each_format_is_detected_and_imported(tmp_path, name, text, format, code
 
 @pytest.mark.django_db
 def test_details_from_the_command_line(tmp_path):
-    pytest.importorskip("uvl")
+    require_uvlparser()
     path = tmp_path / "mug.uvl"
     path.write_text(UVL_MODEL)
     run(
@@ -139,7 +139,7 @@ def test_an_xml_file_of_another_kind_is_refused(tmp_path):
 @pytest.mark.django_db
 def test_the_pc_model_imports_with_its_prices():
     out, _ = run(
-        "import_product", str(benchmark("pc/pc_richmond_Sprey2020.xml")), "--code", "pc", "--publish"
+        "import_product", str(shared_benchmark("pc/pc_richmond_Sprey2020.xml")), "--code", "pc", "--publish"
     )
     assert "Imported pc, published as version 1." in out
     product = Product.objects.get(code="pc")

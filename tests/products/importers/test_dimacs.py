@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from products.importers import ModelFileError, ModelTooLargeError, load_model
 from products.importers.dimacs import load_dimacs
 from products.importers.formula import FALSE, TRUE, Lit
+from tests.requirements import shared_benchmark
 
-from .conftest import benchmark
 from .helpers import count, engine_dead_core, sat_dead_core
 
 MODEL = """c 1 Root
@@ -75,7 +75,7 @@ def test_unit_clauses_fix_variables_and_contradictions_stay():
 
 @pytest.mark.parametrize("name", ["pc/pc_richmond_Sprey2020.dimacs", "printer/printers_Mendonca2009.dimacs"])
 def test_flat_and_grouped_forms_agree_on_shared_models(name):
-    path = benchmark(name)
+    path = shared_benchmark(name)
     grouped, flat = load_model(path), load_model(path, groups=False)
     assert engine_dead_core(grouped) == engine_dead_core(flat)
     if "printer" in name:  # the pc's counts are compared with the README in test_benchmarks.py

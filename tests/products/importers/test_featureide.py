@@ -8,8 +8,8 @@ import pytest
 from products.importers import ModelFileError, UnsupportedModelError, load_model
 from products.importers.featureide import load_featureide, parse_featureide
 from products.importers.formula import TRUE
+from tests.requirements import shared_benchmark
 
-from .conftest import benchmark
 from .helpers import brute_force_count, count
 
 MODEL = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
@@ -72,13 +72,13 @@ def test_an_extended_model_with_prices():
 
 
 def test_the_pc_prices_are_the_models():
-    imported = load_model(benchmark("pc/pc_richmond_Sprey2020.xml"))
+    imported = load_model(shared_benchmark("pc/pc_richmond_Sprey2020.xml"))
     document = imported.document
     assert document["baseline"]["price"] == "841.90"
     options = {o["code"]: o for s in document["option_sets"] for o in s.get("options", ())}
     assert options["i5_7400_Kaby_Lake"]["price_delta"] == "72.00"
     # Every price is somewhere: the total of all feature prices is the baseline plus all deltas.
-    path = benchmark("pc/pc_richmond_Sprey2020.xml")
+    path = shared_benchmark("pc/pc_richmond_Sprey2020.xml")
     prices = [Decimal(value) for value in re.findall(r'name="Price"[^>]*value="([^"]+)"', path.read_text())]
     assert len(prices) == 282
     deltas = [

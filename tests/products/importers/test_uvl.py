@@ -10,8 +10,8 @@ from products.importers import ModelFileError, UnsupportedModelError, load_model
 from products.importers.errors import MissingDependencyError
 from products.importers.formula import TRUE, Lit
 from products.importers.uvl import _runtime, load_uvl, parse_uvl, tokens
+from tests.requirements import BENCHMARKS, shared_benchmark
 
-from .conftest import BENCHMARKS, benchmark
 from .helpers import brute_force_count, count, engine_dead_core
 
 pytestmark = pytest.mark.usefixtures("uvlparser")
@@ -289,7 +289,7 @@ def test_malformed_or_unsupported_models_are_refused_with_the_line(text, error, 
 def test_the_shared_numeric_models_are_refused_with_the_line_of_the_first_unsupported_thing():
     for name, line in (("bike.uvl", 6), ("icecream-shared.uvl", 11), ("pizza.uvl", 5)):
         with pytest.raises(UnsupportedModelError) as caught:
-            load_model(benchmark(f"uvl_small/{name}"))
+            load_model(shared_benchmark(f"uvl_small/{name}"))
         assert caught.value.line == line, str(caught.value)
 
 
@@ -298,7 +298,7 @@ def test_the_shared_numeric_models_are_refused_with_the_line_of_the_first_unsupp
     sorted(path.name for path in (BENCHMARKS / "uvl_small").glob("*.uvl")) or ["berkeleydb.uvl"],
 )
 def test_the_fast_lexer_gives_the_stock_lexers_tokens(name):
-    text = benchmark(f"uvl_small/{name}").read_text()
+    text = shared_benchmark(f"uvl_small/{name}").read_text()
     assert tokens(text) == tokens(text, fast=False)
 
 
@@ -309,7 +309,7 @@ def test_the_fast_lexer_handles_leading_blank_lines_and_comments():
 
 @pytest.mark.slow
 def test_the_fast_lexer_gives_the_stock_lexers_tokens_on_automotive01():
-    text = benchmark("automotive/automotive01.uvl").read_text()
+    text = shared_benchmark("automotive/automotive01.uvl").read_text()
     assert tokens(text) == tokens(text, fast=False)
 
 

@@ -1,0 +1,15 @@
+"""The project's URLs plus a bare Django view, for the load benchmark only (bench_settings.py):
+the ceiling of this stack on this machine, served by the same gunicorn and middleware."""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from configurator.urls import handler404, handler500  # noqa: F401  (the project's error views)
+from configurator.urls import urlpatterns as project_urlpatterns
+
+
+def bare(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"code": "bare", "name": "A small JSON document", "items": [1, 2, 3]})
+
+
+urlpatterns = [path("bench/bare", bare), *project_urlpatterns]

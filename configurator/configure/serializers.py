@@ -1,0 +1,293 @@
+"""The configure and explain contract, and the price and production shapes that quotes and orders
+share: each response is rendered by these serializers, and the OpenAPI schema is generated from
+them, so the two cannot drift. Every field is always present unless marked staff-only; "nothing"
+is an explicit null."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from configurator.plumbing.fields import DecimalStringField
+from products.choices import BreakMode, Currency, CustomizationLevel, OptionSetKind, ProductionMode
+
+from .schema import SELECTION_VALUE_REF
+
+
+@extend_schema_field(SELECTION_VALUE_REF)
+class SelectionValueField(serializers.JSONField):
+    """One option set's value, as in ``selections``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": SELECTION_VALUE_REF})
+class SelectionsField(serializers.DictField):
+    """Option set code → value, in the order the customer chose them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=SelectionValueField(), **kwargs)
+
+
+def _nullable_number(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=help_text)
+
+
+# -- price and production (shared with quotes and orders) -------------------------------------------
+
+
+class PriceLineOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["baseline", "option", "setup", "labour", "inspection", "rule", "floor"],
+        help_text="baseline: the standard product; option: a chosen option; setup: changeovers shared by a "
+        "batch; labour: hand work; inspection: extra inspection of a custom piece; rule: a price rule; "
+        "floor: keeps the price at zero or above.",
+    )
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF moves declared fields off the class
+    option_set = serializers.CharField(allow_null=True, help_text="option lines: the option set")
+    amount = DecimalStringField(help_text="Per unit, in the currency.")
+    cost = DecimalStringField(required=False, help_text="Staff only: what it costs per unit.")
+
+
+class QuantityTierOutput(serializers.Serializer):
+    quantity = serializers.IntegerField(help_text="Units priced in this tier.")
+    percent = DecimalStringField(help_text="The discount of this tier.")
+    unit_price = DecimalStringField()
+    amount = DecimalStringField()
+
+
+class QuantityBreaksOutput(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=BreakMode.choices,
+        help_text="whole: every unit at the tier the quantity reaches; "
+        "graduated: each tier's units at its price.",
+    )
+    tiers = QuantityTierOutput(many=True)
+
+
+class PremiumOutput(serializers.Serializer):
+    amount = DecimalStringField(help_text="The unit price minus the baseline price.")
+    percent = DecimalStringField(allow_null=True, help_text="Of the baseline price; null when it is 0.")
+
+
+class MarginOutput(serializers.Serializer):
+    unit_cost = DecimalStringField()
+    total_cost = DecimalStringField()
+    amount = DecimalStringField()
+    percent = DecimalStringField(allow_null=True)
+
+
+class PriceOutput(serializers.Serializer):
+    """A price against the mass-production baseline: the lines add up to the unit price; quantity
+    breaks turn it into the total."""
+
+    currency = serializers.ChoiceField(choices=Currency.choices)
+    quantity = serializers.IntegerField()
+    baseline_price = DecimalStringField(help_text="The standard product's unit price.")
+    lines = PriceLineOutput(many=True)
+    unit_price = DecimalStringField()
+    quantity_breaks = QuantityBreaksOutput()
+    total = DecimalStringField()
+    premium = PremiumOutput(help_text="What customization adds over the standard product, per unit.")
+    margin = MarginOutput(required=False, help_text="Staff only.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("staff"):
+            data.pop("margin", None)
+            for line in data["lines"]:
+                line.pop("cost", None)
+        return data
+
+
+class ProductionReasonOutput(serializers.Serializer):
+    option_set = serializers.CharField()
+    value = SelectionValueField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF moves declared fields off the class
+    level = serializers.ChoiceField(choices=CustomizationLevel.choices)
+
+
+class LeadTimeComponentOutput(serializers.Serializer):
+    what = serializers.CharField(help_text="baseline, batch wait, setup, custom queue, hand work, ...")
+    days = serializers.IntegerField()
+
+
+class LeadTimeOutput(serializers.Serializer):
+    business_days = serializers.IntegerField()
+    components = LeadTimeComponentOutput(many=True, help_text="How the days add up.")
+    ship_date = serializers.DateField(help_text="The promised ship date.")
+
+
+class ProductionOutput(serializers.Serializer):
+    """How it will be made: the mass-production line, a batch sharing a setup, or the job shop."""
+
+    mode = serializers.ChoiceField(choices=ProductionMode.choices)
+    reasons = ProductionReasonOutput(
+        many=True,
+        help_text="The choices that decided the mode (bespoke ones for custom, batchable for batch).",
+    )
+    setup_key = serializers.CharField(
+        allow_null=True, help_text="Batch mode: what orders made in one batch share."
+    )
+    lead_time = LeadTimeOutput()
+
+
+# -- guidance ---------------------------------------------------------------------------------------
+
+
+class ReasonOutput(serializers.Serializer):
+    """One part of an explanation: a choice of the customer's, or a constraint."""
+
+    type = serializers.ChoiceField(choices=["choice", "rule", "table", "count"])
+    message = serializers.CharField()
+    option_set = serializers.CharField(allow_null=True, help_text="type choice: the option set chosen")
+    value = SelectionValueField(help_text="type choice: the value chosen; null otherwise")
+    code = serializers.CharField(allow_null=True, help_text="rule, table or count: its code")
+    option_sets = serializers.ListField(
+        child=serializers.CharField(), help_text="rule, table or count: the option sets it reads"
+    )
+
+
+@extend_schema_field({"type": ["string", "boolean"]})
+class ValueCodeField(serializers.JSONField):
+    """An option code, or true/false for a yes/no set."""
+
+
+class ValueOutput(serializers.Serializer):
+    code = ValueCodeField(help_text="An option code, or true/false for a yes/no set.")
+    selectable = serializers.BooleanField(help_text="Choosing it now still leads to a valid configuration.")
+    selected = serializers.BooleanField()
+    implied = serializers.BooleanField(help_text="The choices made so far force it.")
+    reasons = ReasonOutput(
+        many=True,
+        help_text="Why it is blocked: a minimal set of choices and constraints. Empty on a blocked value "
+        "only when `explained` is false; POST .../explain gives its reasons.",
+    )
+
+
+class OptionSetGuidanceOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OptionSetKind.choices)
+    decided = serializers.BooleanField(help_text="The customer chose a value for it.")
+    selection = SelectionValueField(help_text="The customer's value; null while undecided.")
+    implied = SelectionValueField(
+        help_text="What the choices force: a value, the codes that must be in a multiple choice, or null."
+    )
+    values = ValueOutput(
+        many=True, allow_null=True, help_text="Single, multi and yes/no sets: every value; null otherwise."
+    )
+    none_selectable = serializers.BooleanField(
+        allow_null=True, help_text="Optional single sets: leaving it empty still fits; null otherwise."
+    )
+    min = _nullable_number("Number sets: smallest feasible value.")
+    max = _nullable_number("Number sets: largest feasible value.")
+    switch_min = _nullable_number("A chosen number: the smallest it may change to, other choices kept.")
+    switch_max = _nullable_number("A chosen number: the largest it may change to, other choices kept.")
+    min_length = serializers.IntegerField(allow_null=True, help_text="Text sets: shortest feasible length.")
+    max_length = serializers.IntegerField(allow_null=True, help_text="Text sets: longest feasible length.")
+
+
+class ConstraintOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["rule", "table", "count"])
+    code = serializers.CharField()
+    message = serializers.CharField()
+    option_sets = serializers.ListField(child=serializers.CharField())
+
+
+class ChangeOutput(serializers.Serializer):
+    option_set = serializers.CharField()
+    to = SelectionValueField()
+    message = serializers.CharField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = SelectionValueField()  # a keyword in Python, a field name in the API
+        return fields
+
+
+class RepairOutput(serializers.Serializer):
+    changes = ChangeOutput(many=True)
+
+
+class ConflictOutput(serializers.Serializer):
+    reasons = ReasonOutput(many=True)
+    repairs = RepairOutput(many=True, help_text="Up to three minimal ways out, keeping the latest choices.")
+
+
+class CompletionOutput(serializers.Serializer):
+    selections = SelectionsField(help_text="A complete valid configuration extending the choices.")
+    defaults_used = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Text sets that must still be filled in."
+    )
+    price = PriceOutput(help_text="The completion's price.")
+    production = ProductionOutput(help_text="How the completion would be made.")
+
+
+class ConfigureOutput(serializers.Serializer):
+    product = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True, help_text="null: the draft (staff)")
+    quantity = serializers.IntegerField()
+    valid = serializers.BooleanField(help_text="Complete, and every rule and table holds.")
+    complete = serializers.BooleanField(help_text="Every option set that needs a decision has one.")
+    consistent = serializers.BooleanField(help_text="Some valid configuration extends the choices.")
+    missing = serializers.ListField(child=serializers.CharField())
+    option_sets = OptionSetGuidanceOutput(many=True)
+    errors = ConstraintOutput(many=True)  # type: ignore[assignment]  # DRF moves declared fields off the class
+    conflict = ConflictOutput(allow_null=True)
+    completion = CompletionOutput(allow_null=True, help_text='Present when asked for ("complete": true).')
+    solver_calls = serializers.IntegerField()
+    explained = serializers.BooleanField(
+        help_text="Every blocked value carries its reasons; false when `explain` was off or the "
+        "explanation time budget ran out on a large model."
+    )
+    price = PriceOutput(help_text="The configuration as it stands, priced: a preview until `valid`.")
+    production = ProductionOutput(help_text="How and when the configuration as it stands would be made.")
+
+
+class ConfigureInput(serializers.Serializer):
+    selections = SelectionsField(default=dict)
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    explain = serializers.BooleanField(
+        default=True,
+        help_text="Give reasons for blocked values (within the server's time budget; see `explained`).",
+    )
+    complete = serializers.BooleanField(
+        default=False, help_text="Also propose a full valid configuration (defaults, else the cheapest)."
+    )
+
+    def validate_quantity(self, value: int) -> int:
+        if value > settings.ATELIER_MAX_QUANTITY:
+            raise serializers.ValidationError(
+                f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value"
+            )
+        return value
+
+
+class ExplainInput(serializers.Serializer):
+    selections = SelectionsField(default=dict)
+    option_set = serializers.CharField(help_text="The option set of the value to explain.")
+    value = SelectionValueField(help_text="An option code, a number, or true/false.")
+
+    def validate_value(self, value: Any) -> Any:
+        if isinstance(value, (list, dict)):
+            raise serializers.ValidationError(
+                "Give one value: an option code, a number, true/false, or null for none (for a "
+                "multiple choice, one of its option codes).",
+                code="invalid_value",
+            )
+        return value
+
+
+class ExplainOutput(serializers.Serializer):
+    option_set = serializers.CharField()
+    value = SelectionValueField()
+    selectable = serializers.BooleanField()
+    reasons = ReasonOutput(many=True, help_text="Why it is blocked; empty when it is selectable.")

@@ -1,0 +1,250 @@
+"""The quote and order contract: inputs, and outputs rendered from the stored snapshot documents.
+Every response field is always present and typed; staff-only fields are marked so."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
+from configurator.engine.money import format_money
+from configurator.plumbing.fields import DecimalStringField
+from products.choices import ProductionMode
+from products.documents import StrictSerializer
+
+from .models import Order, OrderEvent, OrderEventType, Quote
+from .states import OrderStatus
+
+
+class MoneyField(DecimalStringField):
+    """An amount of the object's currency, in the currency's minor unit ("12.50", "1250")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", **kwargs)
+
+    def bind(self, field_name: str, parent: serializers.BaseSerializer) -> None:
+        super().bind(field_name, parent)
+        self.amount_field = field_name
+
+    def to_representation(self, instance: Quote | Order) -> str:  # type: ignore[override]
+        return format_money(getattr(instance, self.amount_field), instance.currency)
+
+
+def _quantity(value: int) -> int:
+    if value > settings.ATELIER_MAX_QUANTITY:
+        raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value")
+    return value
+
+
+class QuoteOutput(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    version = serializers.IntegerField(source="product_version.number", read_only=True)
+    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    selections = SelectionsField(read_only=True)
+    unit_price = MoneyField()
+    total = MoneyField()
+    price = PriceOutput(read_only=True)
+    production = ProductionOutput(read_only=True)
+    expired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "product",
+            "version",
+            "customer",
+            "selections",
+            "quantity",
+            "currency",
+            "unit_price",
+            "total",
+            "price",
+            "production_mode",
+            "production",
+            "valid_until",
+            "expired",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_expired(self, quote: Quote) -> bool:
+        return quote.is_expired(self.context.get("now"))
+
+
+class QuoteCreateInput(serializers.Serializer):
+    product = serializers.SlugField(help_text="The product code.")
+    selections = SelectionsField()
+    quantity = serializers.IntegerField(min_value=1, default=1, validators=[_quantity])
+
+
+#: Control characters (including tabs and line breaks) and bidirectional overrides are refused in
+#: addresses: they corrupt labels and can disguise what a field says.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _printable(value: str) -> str:
+    value = unicodedata.normalize("NFC", value)
+    bad = next((char for char in value if unicodedata.category(char) in _REFUSED_CATEGORIES), None)
+    if bad is not None:
+        raise serializers.ValidationError(
+            f"Remove the invisible or control character U+{ord(bad):04X}.", code="invalid"
+        )
+    return value
+
+
+class AddressField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validators=[_printable], **kwargs)
+
+
+class ShippingInput(serializers.Serializer):
+    name = AddressField(max_length=200)
+    line1 = AddressField(max_length=200)
+    line2 = AddressField(max_length=200, required=False, allow_blank=True, default="")
+    postal_code = AddressField(max_length=20)
+    city = AddressField(max_length=100)
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$",
+        help_text="ISO 3166 alpha-2, e.g. DE.",
+        error_messages={"invalid": "Use a two-letter country code such as DE."},
+    )
+    phone = AddressField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class ShippingOutput(serializers.Serializer):
+    name = serializers.CharField(source="ship_to_name")
+    line1 = serializers.CharField(source="ship_to_line1")
+    line2 = serializers.CharField(source="ship_to_line2")
+    postal_code = serializers.CharField(source="ship_to_postal_code")
+    city = serializers.CharField(source="ship_to_city")
+    country = serializers.CharField(source="ship_to_country")
+    phone = serializers.CharField(source="ship_to_phone")
+
+
+class QuoteOrderInput(StrictSerializer):
+    """Order one of your open quotes, at its frozen price."""
+
+    unknown_field_message = "Leave this out when ordering a quote: the quote holds the configuration."
+    quote = serializers.UUIDField(help_text="One of your open quotes.")
+    shipping = ShippingInput()
+
+
+class ConfigurationOrderInput(StrictSerializer):
+    """Order a complete configuration, validated and priced on the server."""
+
+    product = serializers.SlugField(help_text="The product code.")
+    selections = SelectionsField(help_text="The complete configuration.")
+    quantity = serializers.IntegerField(min_value=1, default=1, validators=[_quantity])
+    shipping = ShippingInput()
+
+
+def order_input_for(data: Any) -> type[StrictSerializer]:
+    """The form of an order request: with a quote, or with a configuration."""
+    return QuoteOrderInput if isinstance(data, dict) and "quote" in data else ConfigurationOrderInput
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Details by event type, e.g. routed: mode, queue, setup_key.",
+    }
+)
+class EventDataField(serializers.JSONField):
+    pass
+
+
+class OrderEventOutput(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system."
+    )
+    type = serializers.ChoiceField(choices=OrderEventType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
+    data = EventDataField(read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = [
+            "created_at",
+            "type",
+            "status",
+            "stage",
+            "work_centre",
+            "batch",
+            "inspection_result",
+            "actor",
+            "message",
+            "data",
+        ]
+        read_only_fields = fields
+
+
+class OrderSummaryOutput(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    version = serializers.IntegerField(source="product_version.number", read_only=True)
+    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
+    production_mode = serializers.ChoiceField(choices=ProductionMode.choices, read_only=True)
+    total = MoneyField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "status",
+            "stage",
+            "queue",
+            "batch",
+            "product",
+            "version",
+            "customer",
+            "quantity",
+            "currency",
+            "total",
+            "production_mode",
+            "eta",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderOutput(OrderSummaryOutput):
+    unit_price = MoneyField()
+    selections = SelectionsField(read_only=True)
+    price = PriceOutput(read_only=True)
+    production = ProductionOutput(read_only=True)
+    shipping = ShippingOutput(source="*", read_only=True)
+    quote = serializers.UUIDField(source="quote_id", read_only=True, allow_null=True)
+    timeline = OrderEventOutput(source="events", many=True, read_only=True)
+    inspections = serializers.SerializerMethodField()
+
+    class Meta(OrderSummaryOutput.Meta):
+        fields = [
+            *OrderSummaryOutput.Meta.fields,
+            "unit_price",
+            "selections",
+            "price",
+            "production",
+            "shipping",
+            "quote",
+            "timeline",
+            "inspections",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OrderEventOutput(many=True))
+    def get_inspections(self, order: Order) -> list[dict[str, Any]]:
+        inspected = [event for event in order.events.all() if event.type == OrderEventType.INSPECTED]
+        return OrderEventOutput(inspected, many=True).data
+
+
+class OrderCancelInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="Required for staff."
+    )

@@ -1,0 +1,167 @@
+"""Hostile or malformed requests get a 4xx in the error shape, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.utils import timezone
+
+from configurator.plumbing.errors import InvalidInputError, RequestTooLargeError
+from configurator.plumbing.parsers import MAX_JSON_DEPTH, JSONParser, parse_json
+from tests.orders.conftest import place
+
+pytestmark = pytest.mark.django_db
+
+CONFIGURE = "/api/products/city-bike/configure"
+EXPLAIN = "/api/products/city-bike/explain"
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content[:500]
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}
+    assert body["code"] == code, body
+    return body
+
+
+@pytest.mark.parametrize("value", [["lights"], {"lights": True}])
+def test_explain_with_a_list_or_object_as_the_value_is_a_400_naming_value(api_client, demo_catalogue, value):
+    response = api_client.post(
+        EXPLAIN, {"selections": {}, "option_set": "accessories", "value": value}, format="json"
+    )
+    body = assert_error(response, 400, "invalid")
+    assert list(body["fields"]) == ["value"]
+    assert "one of its option codes" in body["message"]
+
+
+def test_explain_still_explains_one_value_of_a_multiple_choice(api_client, demo_catalogue):
+    response = api_client.post(
+        EXPLAIN, {"selections": {}, "option_set": "accessories", "value": "lights"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 941, 100_000])
+def test_json_nested_past_the_limit_is_a_400(api_client, demo_catalogue, depth):
+    body = "[" * depth + "]" * depth
+    response = api_client.post(CONFIGURE, body, content_type="application/json")
+    assert_error(response, 400, "malformed_request")
+    assert f"deeper than {MAX_JSON_DEPTH} levels" in response.json()["message"]
+
+
+def test_json_nested_to_the_limit_is_parsed():
+    nested: list = []
+    for _ in range(MAX_JSON_DEPTH - 1):
+        nested = [nested]
+    assert parse_json(json.dumps(nested).encode()) == nested
+
+
+def test_a_body_over_the_limit_is_a_413_naming_the_limit(api_client, demo_catalogue, settings):
+    body = json.dumps({"selections": {"engraving": "a" * 3_000_000}})
+    response = api_client.post(CONFIGURE, body, content_type="application/json")
+    error = assert_error(response, 413, "request_too_large")
+    assert "2.5 MB (2,621,440 bytes)" in error["message"]
+
+
+def test_the_limit_follows_djangos_setting(api_client, demo_catalogue, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"selections": {"engraving": "a" * 2000}})
+    error = assert_error(
+        api_client.post(CONFIGURE, body, content_type="application/json"), 413, "request_too_large"
+    )
+    assert "(1,000 bytes)" in error["message"]
+
+
+def test_a_body_without_a_length_is_still_cut_at_the_limit():
+    """A chunked body declares no length: reading stops at the limit."""
+    import io
+
+    parser = JSONParser()
+    parser.max_bytes = 100
+    with pytest.raises(RequestTooLargeError):
+        parser.parse(io.BytesIO(b"[" + b"1," * 100 + b"1]"), parser_context={})
+
+
+def test_gzip_is_refused_where_it_is_not_accepted(api_client, demo_catalogue):
+    response = api_client.post(
+        CONFIGURE,
+        gzip.compress(b'{"selections": {}}'),
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    assert_error(response, 400, "malformed_request")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"selections": {"\\ud800": "x"}}',
+        '{"selections": {"frame": "\\udfff"}}',
+        '{"selections": {"accessories": ["lights", "\\ud83d"]}}',
+    ],
+)
+def test_a_lone_surrogate_anywhere_is_a_400(api_client, demo_catalogue, body):
+    response = api_client.post(CONFIGURE, body, content_type="application/json")
+    error = assert_error(response, 400, "malformed_request")
+    assert "lone surrogate" in error["message"]
+
+
+def test_a_surrogate_pair_is_one_character_and_is_echoed_in_the_error(api_client, demo_catalogue):
+    response = api_client.post(
+        CONFIGURE, '{"selections": {"\\ud83d\\ude00": 1}}', content_type="application/json"
+    )
+    error = assert_error(response, 400, "invalid_selection")
+    assert list(error["fields"]) == ["selections.\U0001f600"]
+
+
+@pytest.mark.parametrize("body", ["{", '{"selections": NaN}', b'{"a": "\xff"}'])
+def test_malformed_json_is_a_400(api_client, demo_catalogue, body):
+    response = api_client.post(CONFIGURE, body, content_type="application/json")
+    assert_error(response, 400, "malformed_request")
+
+
+def test_parse_errors_are_validation_failures():
+    with pytest.raises(InvalidInputError):
+        parse_json(b"[1, 2")
+
+
+def _cursor(position: str) -> str:
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "position",
+    ["2024-01-01T00:00:00+16:00", "2024-01-01 00:00:00-23:59", "not a time", "9999-12-31T23:59:59-10:00"],
+)
+def test_a_crafted_order_cursor_is_a_400_or_read_in_utc(customer_client, demo_catalogue, position):
+    place(customer_client)
+    response = customer_client.get(f"/api/orders/?cursor={_cursor(position)}")
+    if response.status_code == 200:
+        assert set(response.json()) >= {"results", "next", "previous"}
+    else:
+        body = assert_error(response, 400, "invalid")
+        assert list(body["fields"]) == ["cursor"]
+
+
+def test_a_cursor_with_a_far_offset_is_read_as_the_same_instant(customer_client, demo_catalogue):
+    order = place(customer_client).json()
+    later = (timezone.now() + timedelta(hours=1)).astimezone(timezone.get_fixed_timezone(16 * 60))
+    response = customer_client.get(f"/api/orders/?cursor={_cursor(later.isoformat())}")
+    assert response.status_code == 200, response.json()
+    assert [item["id"] for item in response.json()["results"]] == [order["id"]]
+
+
+@pytest.mark.parametrize("page", ["", "0", "-1", "abc", "1.5", "last", "٣"])
+def test_a_malformed_page_is_a_400_never_page_one(api_client, demo_catalogue, page):
+    body = assert_error(api_client.get(f"/api/products/?page={page}"), 400, "invalid")
+    assert list(body["fields"]) == ["page"]
+
+
+def test_a_page_past_the_end_is_still_a_404(api_client, demo_catalogue):
+    assert api_client.get("/api/products/?page=1").status_code == 200
+    assert api_client.get("/api/products/?page=2").status_code == 404
