@@ -93,6 +93,10 @@ class Configurator:
     def validate(self, selections: Mapping[str, Any]) -> Validation:
         return self.meaning.validation(self.effective(selections))
 
+    def validation(self, effective: EffectiveConfiguration) -> Validation:
+        """The verdict on an effective configuration (what :meth:`validate` answers)."""
+        return self.meaning.validation(effective)
+
     def guide(
         self, selections: Mapping[str, Any], explain: bool = True, explain_budget: float | None = None
     ) -> Guidance:
@@ -113,7 +117,7 @@ class Configurator:
             )
             validation = self.meaning.validation(effective)
             calls = self.calls - request.start_calls
-            return Guidance(validation, option_sets, conflict, calls, effective=effective)
+            return Guidance(validation, effective, option_sets, conflict, calls)
         if explain and self.explainer.possible is None:
             self.explainer.possible = self.guidance.possible_values()
         if explain_budget is not None:
@@ -123,7 +127,7 @@ class Configurator:
         validation = self.meaning.validation(effective)
         explained = explain and request.unexplained == 0
         calls = self.calls - request.start_calls
-        return Guidance(validation, option_sets, None, calls, explained, effective=effective)
+        return Guidance(validation, effective, option_sets, None, calls, explained)
 
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).

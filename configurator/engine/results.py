@@ -140,14 +140,14 @@ class Validation:
 @dataclass(frozen=True, slots=True)
 class Guidance:
     validation: Validation
+    #: the effective configuration that ``validation`` reads, and price, mode and lead time too
+    effective: EffectiveConfiguration
     option_sets: tuple[OptionSetGuidance, ...]
     conflict: Conflict | None
     solver_calls: int
     #: every blocked value carries its reasons (or the choices conflict, and ``conflict`` says why);
     #: False when explanations were off or their time budget ran out
     explained: bool = True
-    #: the effective configuration that ``validation`` reads (and price, mode and lead time should)
-    effective: EffectiveConfiguration | None = None
 
 
 @dataclass(frozen=True, slots=True)
