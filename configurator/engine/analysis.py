@@ -4,6 +4,7 @@ the rest or are redundant, and the number of valid configurations."""
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Sequence
 
 from .compile import CompiledModel
 from .configurator import Configurator
@@ -22,7 +23,7 @@ def analyse(
     """Analyse a model (see docs/engine.md); ``count_timeout`` bounds the time of exact counting."""
     configurator = configurator or Configurator(compiled)
     guidance = configurator.guide({}, explain=False)
-    if not guidance.validation.consistent:
+    if guidance.conflict is not None:
         conflict = guidance.conflict.explanation
         contradicting = tuple(ref.code for ref in conflict.constraints if ref.kind == "rule")
         return Analysis(False, (), (), (), contradicting, (), Count(0, True, "sat"), conflict)
@@ -43,7 +44,9 @@ def analyse(
                 core.append(Choice(option_set.code, True))
     backend = configurator.core_backend
     selectors = configurator.selectors
-    never, contradicting, redundant = [], [], []
+    never: list[str] = []
+    contradicting_rules: list[str] = []
+    redundant: list[str] = []
     for constraint in compiled.constraints:
         if constraint.kind != "rule":
             continue
@@ -51,7 +54,7 @@ def analyse(
         if constraint.when is not None and not backend.solve([*selectors, constraint.when_lit]):
             never.append(constraint.code)
             if backend.solve([*others, constraint.when_lit]):
-                contradicting.append(constraint.code)
+                contradicting_rules.append(constraint.code)
         if not backend.solve([*others, constraint.when_lit, -constraint.require_lit]):
             redundant.append(constraint.code)
     return Analysis(
@@ -59,7 +62,7 @@ def analyse(
         tuple(dead),
         tuple(core),
         tuple(never),
-        tuple(contradicting),
+        tuple(contradicting_rules),
         tuple(redundant),
         count_configurations(compiled, count_timeout),
         None,
@@ -100,7 +103,7 @@ def count_configurations(compiled: CompiledModel, timeout: float | None = None) 
 METHOD = "ganak projected model counting"
 
 
-def count_models(nvars: int, clauses: list[list[int]], projection: tuple[int, ...]) -> int:
+def count_models(nvars: int, clauses: Sequence[Sequence[int]], projection: tuple[int, ...]) -> int:
     """Projected model count of a CNF with Ganak (pyganak)."""
     import pyganak
 
@@ -117,7 +120,7 @@ def _domain_product(compiled: CompiledModel) -> int:
         if encoding.kind is Kind.MULTI:
             total *= 2 ** len(encoding.options)
         elif encoding.kind is Kind.TEXT:
-            total *= min(len(encoding.var), 2)
+            total *= min(len(encoding.domain), 2)
         else:
-            total *= len(encoding.var)
+            total *= len(encoding.domain)
     return total

@@ -18,7 +18,8 @@ reduced multi-valued decision diagrams built from such nodes; equal nodes are sh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 TRUE = 1
 FALSE = -1
@@ -29,9 +30,9 @@ class DirectVar:
 
     __slots__ = ("lits", "values")
 
-    def __init__(self, values: Sequence[object], lits: Sequence[int]) -> None:
-        self.values = tuple(values)
-        self.lits = tuple(lits)
+    def __init__(self, values: Sequence[Any], lits: Sequence[int]) -> None:
+        self.values: tuple[Any, ...] = tuple(values)
+        self.lits: tuple[int, ...] = tuple(lits)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -40,16 +41,16 @@ class DirectVar:
         """The literals whose conjunction means ``value == values[index]``."""
         return [self.lits[index]]
 
-    def decode(self, truth) -> int:
+    def decode(self, truth: Callable[[int], bool]) -> int:
         for index, lit in enumerate(self.lits):
             if truth(lit):
                 return index
         raise AssertionError("no value of a direct variable is true")
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[tuple[Any, ...], tuple[int, ...]]:
         return (self.values, self.lits)
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: tuple[tuple[Any, ...], tuple[int, ...]]) -> None:
         self.values, self.lits = state
 
 
@@ -58,9 +59,9 @@ class OrderVar:
 
     __slots__ = ("ge", "values")
 
-    def __init__(self, values: Sequence[object], ge: Sequence[int]) -> None:
-        self.values = tuple(values)
-        self.ge = tuple(ge)  # len(values) + 1 literals; ge[0] TRUE, ge[-1] FALSE
+    def __init__(self, values: Sequence[Any], ge: Sequence[int]) -> None:
+        self.values: tuple[Any, ...] = tuple(values)
+        self.ge: tuple[int, ...] = tuple(ge)  # len(values) + 1 literals; ge[0] TRUE, ge[-1] FALSE
 
     def __len__(self) -> int:
         return len(self.values)
@@ -72,7 +73,7 @@ class OrderVar:
         """Literals whose conjunction means ``values[first] <= value <= values[last]``."""
         return [lit for lit in (self.ge[first], -self.ge[last + 1]) if lit != TRUE]
 
-    def decode(self, truth) -> int:
+    def decode(self, truth: Callable[[int], bool]) -> int:
         low, high = 0, len(self.values) - 1  # the answer is the largest i with ge[i] true
         while low < high:
             middle = (low + high + 1) // 2
@@ -82,10 +83,10 @@ class OrderVar:
                 high = middle - 1
         return low
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[tuple[Any, ...], tuple[int, ...]]:
         return (self.values, self.ge)
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: tuple[tuple[Any, ...], tuple[int, ...]]) -> None:
         self.values, self.ge = state
 
 
@@ -104,7 +105,7 @@ class Cnf:
     def __init__(self) -> None:
         self.nvars = 1
         self.clauses: list[list[int]] = [[TRUE]]
-        self._gates: dict[tuple, int] = {}
+        self._gates: dict[tuple[Any, ...], int] = {}
 
     def new_var(self) -> int:
         self.nvars += 1
@@ -197,7 +198,7 @@ class Cnf:
         self.add(lits)
         self.at_most_one(lits)
 
-    def order_var(self, values: Sequence[object]) -> OrderVar:
+    def order_var(self, values: Sequence[Any]) -> OrderVar:
         """A fresh order-encoded variable over ``values`` (sorted)."""
         ge = [TRUE] + [self.new_var() for _ in range(len(values) - 1)] + [FALSE]
         for i in range(1, len(values) - 1):
@@ -307,18 +308,18 @@ class Cnf:
         the same diagram as plain data for walking it in Python: ``(root, nodes)`` where node ids 0
         and 1 are the FALSE and TRUE terminals and id ``k >= 2`` is ``nodes[k - 2] = (level,
         children)``, one child id per value index of that level's variable."""
-        memo: dict[tuple[int, frozenset], tuple[int, int]] = {}
+        memo: dict[tuple[int, frozenset[tuple[int, ...]]], tuple[int, int]] = {}
         nodes: list[tuple[int, tuple[int, ...]]] = []
         ids: dict[tuple[int, tuple[int, ...]], int] = {}
 
-        def build(level: int, suffixes: frozenset) -> tuple[int, int]:
+        def build(level: int, suffixes: frozenset[tuple[int, ...]]) -> tuple[int, int]:
             if level == len(variables):
                 return (TRUE, 1) if suffixes else (FALSE, 0)
             key = (level, suffixes)
             found = memo.get(key)
             if found is not None:
                 return found
-            groups: dict[int, set] = {}
+            groups: dict[int, set[tuple[int, ...]]] = {}
             for suffix in suffixes:
                 groups.setdefault(suffix[0], set()).add(suffix[1:])
             size = len(variables[level])

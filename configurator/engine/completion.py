@@ -56,9 +56,10 @@ class Completer:
         additions = []
         for code, before in ticked.items():
             after = selections_out[code]
+            assert isinstance(before, frozenset) and isinstance(after, frozenset)
             if after != before:
-                reason = self._why_more(request, effective, code, before)  # type: ignore[arg-type]
-                additions.append(Addition(code, after - before, reason))  # type: ignore[operator]
+                reason = self._why_more(request, effective, code, before)
+                additions.append(Addition(code, after - before, reason))
         defaults = tuple(code for code, origin in effective.origins.items() if origin is Origin.DEFAULT)
         return Completion(selections_out, defaults, tuple(missing), tuple(additions))
 
@@ -95,22 +96,22 @@ class Completer:
             option_set = self.session.model.option_set(encoding.code)
             kind = encoding.kind
             if kind in (Kind.SINGLE, Kind.MULTI):
-                lits = encoding.var.lits if kind is Kind.SINGLE else encoding.option_lits
+                lits = encoding.direct.lits if kind is Kind.SINGLE else encoding.option_lits
                 for position, option in enumerate(option_set.options):
                     lit = lits[position]
                     primary.append(([lit], option.price_delta))
                     secondary.append(([-lit], position + 1 if kind is Kind.SINGLE else 1))
             elif kind is Kind.BOOLEAN:
-                lit = encoding.var.lits[1]
+                lit = encoding.direct.lits[1]
                 primary.append(([lit], option_set.price_delta))
                 secondary.append(([-lit], 1))
             elif kind is Kind.TEXT:
-                var = encoding.var
+                var = encoding.order
                 if len(var) > 1 and var.values[0] == 0:  # ge[1] is "not empty"
                     primary.append(([var.ge[1]], option_set.price_delta))
                     secondary.append(([-var.ge[1]], 1))
             else:
-                var = encoding.var
+                var = encoding.order
                 found, default = default_value(option_set)
                 if found:
                     nvars += 1

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cnf import FALSE, OrderVar
+from .cnf import FALSE
 from .domains import default_value, effective_value, empty_value
 from .evaluate import violated
 from .model import Kind, OptionSet, Value
@@ -62,10 +62,10 @@ class Hints:
         for option_set in option_sets:
             code, kind = option_set.code, option_set.kind
             if kind is Kind.MULTI:
-                ticked = option_set.selection or frozenset()
-                forced = frozenset(value.value for value in option_set.values if value.implied) - ticked
+                ticked = option_set.selection if isinstance(option_set.selection, frozenset) else frozenset()
+                forced = frozenset(str(value.value) for value in option_set.values if value.implied) - ticked
                 if forced:
-                    forced_in[code] = forced  # type: ignore[assignment]
+                    forced_in[code] = forced
                 continue
             if option_set.decided:
                 continue
@@ -96,11 +96,11 @@ def proposal(option_set: OptionSet) -> tuple[bool, Value]:
     a multiple choice always has one, its default or nothing, the forced options being added)."""
     found, value = default_value(option_set)
     if found:
-        return True, value  # type: ignore[return-value]
+        return True, value
     if option_set.kind is Kind.MULTI:
         return True, frozenset()
     found, value = empty_value(option_set)
-    return found, value  # type: ignore[return-value]
+    return found, value
 
 
 class Effective:
@@ -115,7 +115,7 @@ class Effective:
         self._limits = {
             constraint.option_sets[0]: (constraint.minimum, constraint.maximum)
             for constraint in session.compiled.constraints
-            if constraint.kind == "count" and constraint.maximum is not None
+            if constraint.kind == "count"
         }
         self._witness: Config | None = None
 
@@ -144,7 +144,8 @@ class Effective:
             choice = by_code.get(encoding.code)
             if choice is None or choice.kind is not Kind.MULTI:
                 continue
-            ticked: frozenset[str] = choice.value  # type: ignore[assignment]
+            ticked = choice.value
+            assert isinstance(ticked, frozenset)
             taken, witness = self._multi(request, assumed, choice, ticked, witness, hints)
             if taken is None:
                 missing.add(encoding.code)
@@ -166,8 +167,8 @@ class Effective:
             found, value = self._proposals[code]
             if not found:
                 continue
-            if option_set.kind is Kind.MULTI:
-                first = value | hints.forced_in.get(code, frozenset())  # type: ignore[operator]
+            if isinstance(value, frozenset):
+                first = value | hints.forced_in.get(code, frozenset())
                 items.append(_Item(option_set, value, first, session.exact_multi(code, first, 0)))
             elif (code, value) in hints.blocked:
                 rejected.add(code)  # blocked by the choices alone
@@ -186,9 +187,9 @@ class Effective:
                 break
             item = items[failing]
             code = item.option_set.code
-            if item.option_set.kind is Kind.MULTI:
+            if isinstance(item.value, frozenset):
                 lower = session.choice(code, item.value, len(assumed))
-                taken, witness = self._multi(request, assumed, lower, item.value, witness, hints, append=True)  # type: ignore[arg-type]
+                taken, witness = self._multi(request, assumed, lower, item.value, witness, hints, append=True)
                 if taken is not None:
                     values[code], origins[code] = taken, Origin.DEFAULT
             else:
@@ -225,7 +226,7 @@ class Effective:
         session = self.session
         lits = [lit for item in items for lit in item.choice.lits]
         if session.solve(request, lits, choices=assumed):
-            return len(items), self._last_witness()
+            return len(items), self.session.last_witness()
         position = {lit: index for index, item in enumerate(items) for lit in item.choice.lits}
 
         def last_in_core(limit: int) -> int:
@@ -237,14 +238,9 @@ class Effective:
         while failing > 0:
             prefix = [lit for item in items[:failing] for lit in item.choice.lits]
             if session.solve(request, prefix, choices=assumed):
-                return failing, self._last_witness()
+                return failing, self.session.last_witness()
             failing = last_in_core(failing - 1)
         return 0, witness
-
-    def _last_witness(self) -> Config:
-        last = self.session.last_model
-        assert last is not None
-        return last[0]
 
     def _as_read(self, choices: list[ChoiceLits]) -> EffectiveConfiguration:
         """Inconsistent choices: the choices, then each open set's default or empty value as it is."""
@@ -259,7 +255,7 @@ class Effective:
                 continue
             found, value = effective_value(option_set)
             if found:
-                values[code], origins[code] = value, Origin.DEFAULT  # type: ignore[assignment]
+                values[code], origins[code] = value, Origin.DEFAULT
             else:
                 missing.append(code)
         return EffectiveConfiguration(False, values, origins, tuple(missing))
@@ -358,13 +354,13 @@ class Effective:
             value = witness[code]
             index = encoding.value_index[value]
             if encoding.kind is Kind.NUMBER:
-                var: OrderVar = encoding.var  # type: ignore[assignment]
+                var = encoding.order
                 if slots & ~pool.masks.get((code, value), 0):
                     continue
                 # "below this value or above it" (a constant false bound drops out)
                 lits = [lit for lit in (-var.ge[index], var.ge[index + 1]) if lit != FALSE]
             else:
-                lit = encoding.var.lits[index]  # type: ignore[union-attr]
+                lit = encoding.direct.lits[index]
                 # the pool indexes single values by their literal and booleans by theirs as it is
                 if slots & ~pool.masks.get(lit, 0) or self._neighbour_differs(witness, code, value):
                     continue
@@ -379,7 +375,7 @@ class Effective:
         that set is not forced: the neighbour extends everything ``witness`` extends but it)."""
         encoding = self.session.compiled.set_index[code]
         scratch = dict(witness)
-        for other in encoding.var.values:  # type: ignore[union-attr]
+        for other in encoding.domain.values:
             if other == value and type(other) is type(value):
                 continue
             scratch[code] = other

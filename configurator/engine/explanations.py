@@ -37,6 +37,12 @@ PairKey = tuple[tuple[str, Any] | None, tuple[str, str, Any]]
 CONFLICT: tuple[str] = ("conflict",)
 
 
+def target_of(key: tuple[Any, ...]) -> Target:
+    """The question a value's explanation key stands for."""
+    code, tag, value = key
+    return Target(code, tag, value, 0)
+
+
 def is_target(key: tuple[Any, ...]) -> bool:
     """Whether an explanation key is a value's (``(code, tag, value)``), not a conflict's or another
     question's (such as "this multiple choice exactly as ticked", ``(("exact", code), ticked)``)."""
@@ -153,7 +159,7 @@ class Explainer:
             self._pairs.clear()
         choices = [] if choice is None else [choice]
         pool = self.session.pool
-        result = None
+        result: PairAnswer = None
         if not pool.having(target) & pool.matching(choices):
             alone = self._blocking_constraint(choice, target)
             if alone is not None:
@@ -266,10 +272,10 @@ class Explainer:
                 return True
             test = None
         else:
-            target = Target(*key, 0)
-            if self.session.pool.having(target) & matching:
+            question = target_of(key)
+            if self.session.pool.having(question) & matching:
                 return True
-            test = target.holds
+            test = question.holds
         for witness in request.witnesses:
             if (test is None or test(witness)) and all(choice.satisfied_by(witness) for choice in choices):
                 return True
@@ -337,7 +343,7 @@ class Explainer:
                 decided = self._decided_by_tables(fixed, trial) if fixed is not None else None
                 if decided is True:
                     continue  # possible without it: it is needed
-                if decided is not None:
+                if isinstance(decided, ConstraintInfo):
                     return [decided.selector]  # one table alone rules it out
                 if self.session.solve(request, target, choices=groups, selectors=trial):
                     continue
@@ -350,7 +356,7 @@ class Explainer:
         that their neighbour with the target (only the target's set changed) violates. A constraint
         that is the only one violated among those switched on is needed: without it, that neighbour
         satisfies everything else."""
-        target = Target(*key, 0)
+        target = target_of(key)
         pool = self.session.pool
         slots = pool.matching(groups)
         constraints = self.session.compiled.constraints
@@ -359,7 +365,9 @@ class Explainer:
         while slots and len(shown) < self.session.tuning.neighbour_proofs:
             top = slots.bit_length() - 1
             slots ^= 1 << top
-            neighbour = target.neighbour(pool.configs[top])
+            config = pool.configs[top]
+            assert config is not None
+            neighbour = target.neighbour(config)
             shown.append({constraint.selector for constraint in reading if not holds(constraint, neighbour)})
         return shown
 
@@ -380,7 +388,7 @@ class Explainer:
         fixed[code] = value
         return fixed
 
-    def _decided_by_tables(self, fixed: dict[str, Any], trial: Sequence[int]):
+    def _decided_by_tables(self, fixed: dict[str, Any], trial: Sequence[int]) -> ConstraintInfo | bool | None:
         """Whether ``fixed`` extends to a configuration that satisfies the constraints ``trial``
         (all others switched off), without the solver: when they are all tables whose other columns
         are pairwise disjoint, each can be satisfied on its own, so together iff each alone. True:
@@ -423,15 +431,17 @@ class Explainer:
         encoding = self.session.compiled.set_index.get(option_set)
         if encoding is None:
             raise SelectionError(
-                {f"selections.{option_set}": [(option_set, f"unknown option set {option_set!r}")]}
+                {f"selections.{option_set}": [("unknown_option_set", f"unknown option set {option_set!r}")]}
             )
         target = self._value_target(encoding, value)
         own = next((choice for choice in choices if choice.code == option_set), None)
         if own is not None and encoding.kind is not Kind.MULTI:
             if target.holds({option_set: own.abstract}):
                 raise EngineError(f"{value!r} is the current choice of {option_set}", code="not_blocked")
-            return self._explain_switch(request, target, own)
-        if own is not None and value in own.value:
+            switch = self._explain_switch(request, target, own)
+            assert switch is not None, "without a budget there is always an explanation"
+            return switch
+        if own is not None and isinstance(own.value, frozenset) and value in own.value:
             raise EngineError(f"{value!r} is already chosen in {option_set}", code="not_blocked")
         return self._explain_blocked_generic(request, target, choices)
 
@@ -464,6 +474,6 @@ class Explainer:
         if messages:
             raise SelectionError({f"selections.{code}": [(code, message) for message in messages]})
         if encoding.kind is Kind.NUMBER:
-            lits = encoding.var.eq(encoding.value_index[parsed]) or [TRUE]
+            lits = encoding.domain.eq(encoding.value_index[parsed]) or [TRUE]
             return Target(code, "value", parsed, lits[0], tuple(lits))
-        return Target(code, "value", parsed, encoding.var.lits[encoding.value_index[parsed]])
+        return Target(code, "value", parsed, encoding.direct.lits[encoding.value_index[parsed]])

@@ -3,9 +3,10 @@ or not; number and length ranges), with as few solver calls as known configurati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from .cnf import DirectVar, OrderVar
 from .compile import SetEncoding
 from .domains import text_lengths
 from .explanations import Explainer
@@ -32,7 +33,7 @@ class Guide:
         request = Request(self.session, [])
         if not self.session.consistent(request):
             return frozenset()
-        possible = set()
+        possible: set[tuple[str, str, Any]] = set()
         for option_set in self.classify(request, explain=False):
             tag = "in" if option_set.kind is Kind.MULTI else "value"
             possible.update(
@@ -64,14 +65,16 @@ class Guide:
     def _selected(encoding: SetEncoding, decided: bool, selection: Value, option: str) -> bool:
         if not decided:
             return False
-        if encoding.kind is Kind.MULTI:
+        if isinstance(selection, frozenset):
             return option in selection
         return selection == option
 
     def _targets(self, encoding: SetEncoding, choice: ChoiceLits | None) -> list[Target]:
         code = encoding.code
         if encoding.kind is Kind.MULTI:
-            ticked = choice.value if choice is not None else frozenset()
+            ticked = (
+                choice.value if choice is not None and isinstance(choice.value, frozenset) else frozenset()
+            )
             targets = []
             for option, lit in zip(encoding.options, encoding.option_lits, strict=True):
                 if option not in ticked:
@@ -81,7 +84,7 @@ class Guide:
         if encoding.kind in (Kind.SINGLE, Kind.BOOLEAN) and choice is None:
             return [
                 Target(code, "value", value, lit)
-                for value, lit in zip(encoding.var.values, encoding.var.lits, strict=True)
+                for value, lit in zip(encoding.domain.values, encoding.direct.lits, strict=True)
             ]
         return []
 
@@ -150,7 +153,7 @@ class Guide:
             self.session.tuning.neighbours == "first" and request.checked is not None
         ):
             return
-        affected = None
+        affected: set[str] | None = None
         previous = request.checked
         if previous is not None:
             changed = [code for code, value in witness.items() if previous[code] != value]
@@ -176,7 +179,7 @@ class Guide:
         self, request: Request, encoding: SetEncoding, uncovered: dict[int, Target], covered: set[tuple]
     ) -> tuple[int, int]:
         """The smallest and largest feasible value index of an open number or text set."""
-        var: OrderVar = encoding.var
+        var = encoding.order
         code = encoding.code
         index_of = self._index_function(encoding)
         seen = [index_of(witness[code]) for witness in request.witnesses]
@@ -224,14 +227,14 @@ class Guide:
                 high_best = max(high_best, index)
         return low_best, high_best
 
-    def _index_function(self, encoding: SetEncoding):
+    def _index_function(self, encoding: SetEncoding) -> Callable[[Any], int]:
         if encoding.kind is Kind.TEXT:
             return lambda text: encoding.value_index[len(text)]
         return encoding.value_index.__getitem__
 
     @staticmethod
     def _value_at(encoding: SetEncoding, index: int) -> Any:
-        value = encoding.var.values[index]
+        value = encoding.domain.values[index]
         return "x" * value if encoding.kind is Kind.TEXT else value
 
     def _set_guidance(
@@ -246,26 +249,26 @@ class Guide:
     ) -> OptionSetGuidance:
         code, kind = encoding.code, encoding.kind
         decided = choice is not None
-        selection = choice.value if decided else None
+        selection = choice.value if choice is not None else None
         if kind is Kind.MULTI:
-            ticked = selection if decided else frozenset()
+            ticked = selection if isinstance(selection, frozenset) else frozenset()
             values = []
             for option in encoding.options:
                 if option in ticked:
                     values.append(ValueGuidance(option, True, True, True))
                     continue
                 selectable = (code, "in", option) in covered
-                implied = (code, "out", option) not in covered
+                must = (code, "out", option) not in covered
                 reason = None
                 if not selectable and explain:
                     reason = self.explainer.value_reason(request, blocked[(code, "in", option)], None)
-                values.append(ValueGuidance(option, selectable, False, implied, reason))
+                values.append(ValueGuidance(option, selectable, False, must, reason))
             forced = frozenset(value.value for value in values if value.implied)
             return OptionSetGuidance(code, kind, decided, selection, forced or None, tuple(values))
         if kind in (Kind.SINGLE, Kind.BOOLEAN):
-            var: DirectVar = encoding.var
+            var = encoding.direct
             order = var.values if kind is Kind.SINGLE else (True, False)
-            selectable_of = {}
+            selectable_of: dict[Any, bool] = {}
             for value in order:
                 if decided:
                     selectable_of[value] = value == selection and type(value) is type(selection)
@@ -285,10 +288,11 @@ class Guide:
                 selected = decided and value == selection and type(value) is type(selection)
                 values.append(ValueGuidance(value, selectable, selected, selectable and only, reason))
             implied = possible[0] if only else None
-            none_selectable = selectable_of.get(None)
+            none_selectable: bool | None = selectable_of.get(None)
             return OptionSetGuidance(code, kind, decided, selection, implied, tuple(values), none_selectable)
         if decided:
             if kind is Kind.TEXT:
+                assert isinstance(selection, str)
                 length = len(selection)
                 return OptionSetGuidance(
                     code,
@@ -299,13 +303,14 @@ class Guide:
                     min_length=length,
                     max_length=length,
                 )
+            assert isinstance(selection, Decimal)
             switch_minimum = switch_maximum = None
             if explain:
                 # the range a slider can move to: this set's own choice left out
                 others = Request(self.session, [other for other in request.choices if other is not choice])
                 others.witnesses = list(request.witnesses)
                 low, high = self.bounds(others, encoding, {}, set())
-                switch_minimum, switch_maximum = encoding.var.values[low], encoding.var.values[high]
+                switch_minimum, switch_maximum = encoding.domain.values[low], encoding.domain.values[high]
             return OptionSetGuidance(
                 code,
                 kind,
@@ -329,13 +334,13 @@ class Guide:
                 min_length=low_length,
                 max_length=high_length,
             )
-        minimum, maximum = encoding.var.values[low], encoding.var.values[high]
+        minimum, maximum = encoding.domain.values[low], encoding.domain.values[high]
         return OptionSetGuidance(
             code, kind, False, None, minimum if minimum == maximum else None, minimum=minimum, maximum=maximum
         )
 
     def _length_bounds(self, encoding: SetEncoding, low: int, high: int) -> tuple[int, int]:
-        values = encoding.var.values
+        values = encoding.domain.values
         if encoding.text_exact:
             return values[low], values[high]
         lengths = self._text_lengths[encoding.code]

@@ -300,7 +300,11 @@ class Pricer:
         for rule, node in zip(model.price_rules, self._conditions, strict=True):
             if node is not None and kleene(node, config) is not True:
                 continue
-            amount = rule.amount if rule.amount is not None else before_rules * rule.percent / HUNDRED
+            if rule.amount is not None:
+                amount = rule.amount
+            else:
+                assert rule.percent is not None, "a price rule has an amount or a percent"
+                amount = before_rules * rule.percent / HUNDRED
             lines.append(PriceLine("rule", rule.code, rule.label, money(amount)))
         unit_price = sum((line.amount for line in lines), ZERO)
         if unit_price < 0:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from itertools import combinations
 
-from .cnf import OrderVar
 from .domains import default_value
 from .model import Kind, OptionSet, Value
 from .results import Change, Repair
@@ -16,8 +15,9 @@ from .session import Request, Session
 from .solver import MaxSat
 from .witnesses import ChoiceLits
 
-#: "the search is too large for hitting sets": RC2 takes over
-_TOO_LARGE = object()
+
+class _TooLarge(Exception):
+    """The search is too large for hitting sets: RC2 takes over."""
 
 
 class Repairer:
@@ -47,8 +47,9 @@ class Repairer:
         if not add_core(() if self.session.solve(request) else self.session.core()):
             return ()
         while len(repairs) < limit:
-            candidate = self._cheapest_hitting_set(cores, found, len(choices))
-            if candidate is _TOO_LARGE:
+            try:
+                candidate = self._cheapest_hitting_set(cores, found, len(choices))
+            except _TooLarge:
                 return self._repairs_rc2(request, choices, limit)
             if candidate is None:
                 break
@@ -71,16 +72,16 @@ class Repairer:
 
     def _cheapest_hitting_set(
         self, cores: list[frozenset[int]], found: list[frozenset[int]], count: int
-    ) -> frozenset[int] | object | None:
+    ) -> frozenset[int] | None:
         """The cheapest set of choice positions that hits every core and contains no found
         correction set: fewest elements first, then by the weight sum of 2**position (so the most
         recent choice changed is as old as possible, then the next, ...); no two sets tie."""
         candidates = sorted(set().union(*cores))
         if len(candidates) > self.session.tuning.max_hitting_candidates:
-            return _TOO_LARGE
+            raise _TooLarge
         for size in range(1, len(candidates) + 1):
             if size > self.session.tuning.max_hitting_size:
-                return _TOO_LARGE
+                raise _TooLarge
             best = None
             for combo in combinations(candidates, size):
                 weight = sum(1 << position for position in combo)
@@ -183,14 +184,14 @@ class Repairer:
 
     def _smallest_number(self, request: Request, fixed: list[ChoiceLits], choice: ChoiceLits) -> Decimal:
         encoding = self.session.compiled.set_index[choice.code]
-        var: OrderVar = encoding.var
+        var = encoding.order
         self.session.solve(request, choices=fixed)
-        high = encoding.value_index[self.session.pool.last[choice.code]]
+        high = encoding.value_index[self.session.last_witness()[choice.code]]
         low = 0
         while low < high:
             middle = (low + high) // 2
             if self.session.solve(request, [-var.ge[middle + 1]], choices=fixed):
-                high = encoding.value_index[self.session.pool.last[choice.code]]
+                high = encoding.value_index[self.session.last_witness()[choice.code]]
             else:
                 low = middle + 1
         return var.values[high]

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from .domains import number_bounds
 from .errors import SelectionError
 from .model import Kind, OptionSet, ProductModel, Value
 from .validation import in_number_domain
@@ -74,10 +75,8 @@ def parse_value(
         if value is None:
             return None, ["must be a number"]
         if not in_number_domain(option_set, value):
-            return None, [
-                f"must be one of {option_set.minimum}, {option_set.minimum + option_set.step}, "
-                f"... {option_set.maximum}"
-            ]
+            low, high = number_bounds(option_set)
+            return None, [f"must be one of {low}, {low + option_set.step}, ... {high}"]
         return value, []
     if kind is Kind.TEXT:
         if not isinstance(raw, str):

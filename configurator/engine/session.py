@@ -77,9 +77,9 @@ class Session:
             lits = (
                 encoding.option_lits
                 if encoding.kind is Kind.MULTI
-                else encoding.var.lits
+                else encoding.direct.lits
                 if isinstance(encoding.var, DirectVar)
-                else encoding.var.ge
+                else encoding.order.ge
             )
             for lit in lits:
                 if abs(lit) != TRUE:
@@ -150,11 +150,11 @@ class Session:
         elif kind is Kind.TEXT:
             assert isinstance(value, str)
             index = self.text_index(encoding, value)
-            lits = tuple(encoding.var.eq(index))
-            abstract = "x" * encoding.var.values[index]
+            lits = tuple(encoding.domain.eq(index))
+            abstract = "x" * encoding.domain.values[index]
         else:
             index = encoding.value_index[value]
-            lits = tuple(encoding.var.eq(index))
+            lits = tuple(encoding.domain.eq(index))
         return ChoiceLits(code, value, lits, abstract, rank, kind)
 
     def exact_multi(self, code: str, value: frozenset[str], rank: int) -> ChoiceLits:
@@ -168,7 +168,7 @@ class Session:
 
     @staticmethod
     def text_index(encoding: SetEncoding, value: str) -> int:
-        values = encoding.var.values
+        values = encoding.domain.values
         if encoding.text_exact:
             index = encoding.value_index.get(len(value))
             if index is None:  # pragma: no cover - parse_selections refuses such lengths
@@ -223,6 +223,11 @@ class Session:
             if choices is None:
                 request.witnesses.append(witness)
         return result
+
+    def last_witness(self) -> Config:
+        """The configuration the last satisfiable call found."""
+        assert self.last_model is not None, "no call has found a configuration yet"
+        return self.last_model[0]
 
     def consistent(self, request: Request) -> bool:
         """Whether some complete valid configuration extends the request's choices: a known one

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .domains import number_bounds
 from .errors import ExpressionError
 from .expressions import condition
 from .expressions.tokenizer import KEYWORDS
@@ -31,13 +32,15 @@ class ModelIssue:
 
 
 def number_domain_size(option_set: OptionSet) -> int:
-    return int((option_set.maximum - option_set.minimum) // option_set.step) + 1
+    low, high = number_bounds(option_set)
+    return int((high - low) // option_set.step) + 1
 
 
 def in_number_domain(option_set: OptionSet, value: Decimal) -> bool:
-    if not option_set.minimum <= value <= option_set.maximum:
+    low, high = number_bounds(option_set)
+    if not low <= value <= high:
         return False
-    return (value - option_set.minimum) % option_set.step == 0
+    return (value - low) % option_set.step == 0
 
 
 def validate_model(model: ProductModel) -> list[ModelIssue]:

@@ -121,17 +121,17 @@ class Decoder:
         for encoding in compiled.sets:
             kind, code = encoding.kind, encoding.code
             if kind is Kind.SINGLE:
-                for value, lit in zip(encoding.var.values, encoding.var.lits, strict=True):
+                for value, lit in zip(encoding.domain.values, encoding.direct.lits, strict=True):
                     direct.append(lit - 1)
                     self.direct_pairs.append((code, value))
             elif kind is Kind.BOOLEAN:
-                booleans.append(encoding.var.lits[1] - 1)
+                booleans.append(encoding.direct.lits[1] - 1)
                 self.bool_codes.append(code)
             elif kind is Kind.MULTI:
                 read = getter([lit - 1 for lit in encoding.option_lits])
                 self.multi.append((code, read, encoding.options))
             else:
-                self.order.append((code, encoding.var, kind is Kind.TEXT))
+                self.order.append((code, encoding.order, kind is Kind.TEXT))
         self.direct_get = getter(direct)
         self.bool_get = getter(booleans)
         self.multi_get = getter([lit - 1 for encoding in compiled.sets for lit in encoding.option_lits])
@@ -141,13 +141,15 @@ class Decoder:
             if encoding.kind is Kind.MULTI:
                 self.lit_of[encoding.code] = dict(zip(encoding.options, encoding.option_lits, strict=True))
             elif encoding.kind in (Kind.SINGLE, Kind.BOOLEAN):
-                self.lit_of[encoding.code] = dict(zip(encoding.var.values, encoding.var.lits, strict=True))
+                self.lit_of[encoding.code] = dict(
+                    zip(encoding.domain.values, encoding.direct.lits, strict=True)
+                )
 
     def atoms(self, model: Sequence[int], config: Mapping[str, Any]) -> list[Any]:
         """The pool's atoms of a configuration read off the solver's model (``model[v - 1] = ±v``):
         the true value literals of single sets, each boolean's literal as it is, the options in."""
         positive = (0).__lt__
-        atoms = list(filter(positive, self.direct_get(model)))
+        atoms: list[Any] = list(filter(positive, self.direct_get(model)))
         atoms.extend(self.bool_get(model))
         atoms.extend(filter(positive, self.multi_get(model)))
         atoms.extend((code, config[code]) for code, _, _ in self.order)
