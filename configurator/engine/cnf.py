@@ -101,14 +101,30 @@ def runs(indices: Iterable[int]) -> list[tuple[int, int]]:
     return result
 
 
+class TooLarge(Exception):
+    """The formula outgrew one of its limits (see :class:`Cnf`)."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(what)
+        self.what = what
+        self.limit = limit
+
+
 class Cnf:
-    def __init__(self) -> None:
+    """A formula being built. ``max_variables`` / ``max_clauses``: stop with :class:`TooLarge` as
+    soon as it outgrows them (so a hostile model is refused before it takes the memory)."""
+
+    def __init__(self, max_variables: int | None = None, max_clauses: int | None = None) -> None:
         self.nvars = 1
         self.clauses: list[list[int]] = [[TRUE]]
         self._gates: dict[tuple[Any, ...], int] = {}
+        self.max_variables = max_variables
+        self.max_clauses = max_clauses
 
     def new_var(self) -> int:
         self.nvars += 1
+        if self.max_variables is not None and self.nvars > self.max_variables:
+            raise TooLarge("variables", self.max_variables)
         return self.nvars
 
     def add(self, clause: Iterable[int]) -> None:
@@ -122,6 +138,8 @@ class Cnf:
             seen.add(lit)
             result.append(lit)
         self.clauses.append(result if result else [FALSE])
+        if self.max_clauses is not None and len(self.clauses) > self.max_clauses:
+            raise TooLarge("clauses", self.max_clauses)
 
     # -- gates -----------------------------------------------------------------------------------
 
@@ -208,15 +226,40 @@ class Cnf:
             ge = [TRUE]
         return OrderVar(values, ge)
 
+    def at_least(self, lits: Sequence[int], bound: int) -> int:
+        """A literal true iff at least ``bound`` of ``lits`` are true, in O(n * w) clauses for
+        ``w = min(bound, n - bound + 1)``: a sequential counter cut off at ``w`` (over the negations
+        when fewer of those must be false). One or all of them: a single gate."""
+        lits = list(lits)
+        size = len(lits)
+        if bound <= 0:
+            return TRUE
+        if bound > size:
+            return FALSE
+        if bound == 1:
+            return self.or_(lits)
+        if bound == size:
+            return self.and_(lits)
+        if size - bound + 1 < bound:  # at least k true <=> at most n - k false
+            return -self.at_least([-lit for lit in lits], size - bound + 1)
+        return self._counter_rows(lits, bound)[bound]
+
     def counter(self, lits: Sequence[int]) -> OrderVar:
         """An order variable over 0..len(lits) equal to the number of true ``lits``
         (a sequential counter with both directions, so the count is exact either way)."""
         n = len(lits)
-        # row[k]: "at least k of the inputs seen so far are true", k = 0..i (row[0] TRUE)
+        row = self._counter_rows(lits, n)
+        ge = [*row, FALSE] if n else [TRUE, FALSE]
+        return OrderVar(tuple(range(n + 1)), ge)
+
+    def _counter_rows(self, lits: Sequence[int], width: int) -> list[int]:
+        """``row[k]`` for k = 0..min(width, n): exactly "at least k of ``lits`` are true" (both
+        directions), counting no further than ``width``: n * width cells of 4 clauses."""
+        # row[k]: "at least k of the inputs seen so far are true" (row[0] TRUE)
         row = [TRUE]
         for i, x in enumerate(lits, start=1):
             new = [TRUE]
-            for k in range(1, i + 1):
+            for k in range(1, min(i, width) + 1):
                 keep = row[k] if k < len(row) else FALSE
                 carry = row[k - 1]
                 out = self.new_var()
@@ -227,8 +270,7 @@ class Cnf:
                 self.add([-out, keep, carry])
                 new.append(out)
             row = new
-        ge = [*row, FALSE] if n else [TRUE, FALSE]
-        return OrderVar(tuple(range(n + 1)), ge)
+        return row
 
     # -- decision diagrams -----------------------------------------------------------------------
 

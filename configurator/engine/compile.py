@@ -13,12 +13,13 @@ See docs/engine.md for the encodings. In short:
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .cnf import FALSE, TRUE, Cnf, DirectVar, OrderVar, runs
+from .cnf import FALSE, TRUE, Cnf, DirectVar, OrderVar, TooLarge, runs
 from .domains import max_count, number_values, text_lengths
 from .errors import EngineError, ModelError
 from .expressions import condition
@@ -39,7 +40,7 @@ from .expressions.nodes import (
     value_of,
 )
 from .model import Kind, OptionSet, ProductModel, Rule, Table
-from .validation import validate_model
+from .validation import ModelIssue, validate_model
 
 #: The values of the numeric terms of a comparison, keyed like :func:`_atom`
 Env = dict[tuple[str, str], Any]
@@ -139,12 +140,49 @@ class CompiledModel:
         return tuple(var for encoding in self.sets for var in encoding.projection)
 
 
-def compile_model(model: ProductModel) -> CompiledModel:
-    """Check and compile a product model; raises :class:`ModelError` listing every issue."""
+@dataclass(frozen=True, slots=True)
+class CompileLimits:
+    """How large a compiled model may be. Compilation stops as soon as one is passed, with a
+    :class:`ModelError` (code ``model_too_large``) naming it; the catalogue checks the same limits
+    at import and publish. The shared real models stay well inside (automotive02: 41,441 variables,
+    80,707 clauses, about 30 MB pickled)."""
+
+    max_variables: int = 500_000
+    max_clauses: int = 2_000_000
+    #: the compiled model pickled (what the disk cache holds and every process loads)
+    max_bytes: int = 256 * 1024 * 1024
+
+
+DEFAULT_LIMITS = CompileLimits()
+
+
+def compile_model(model: ProductModel, limits: CompileLimits = DEFAULT_LIMITS) -> CompiledModel:
+    """Check and compile a product model; raises :class:`ModelError` listing every issue, or naming
+    the size limit it would pass."""
     issues = validate_model(model)
     if issues:
         raise ModelError(issues)
-    return _Compiler(model).compile()
+    try:
+        compiled = _Compiler(model, limits).compile()
+    except TooLarge as error:
+        raise _too_large(f"more than {error.limit:,} {error.what}", f"max_{error.what}") from None
+    size = len(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
+    if size > limits.max_bytes:
+        raise _too_large(f"{size:,} bytes compiled, over the limit of {limits.max_bytes:,}", "max_bytes")
+    return compiled
+
+
+def _too_large(what: str, limit: str) -> ModelError:
+    return ModelError(
+        [
+            ModelIssue(
+                "model",
+                "model_too_large",
+                f"the compiled model would have {what} (limit {limit}); make option sets with many "
+                "options or wide number ranges smaller, or split large tables and rules",
+            )
+        ]
+    )
 
 
 def rule_message(option_sets: dict[str, OptionSet], when: str, require: str) -> str:
@@ -173,9 +211,9 @@ def count_message(option_set: OptionSet) -> str:
 
 
 class _Compiler:
-    def __init__(self, model: ProductModel) -> None:
+    def __init__(self, model: ProductModel, limits: CompileLimits = DEFAULT_LIMITS) -> None:
         self.model = model
-        self.cnf = Cnf()
+        self.cnf = Cnf(limits.max_variables, limits.max_clauses)
         self.option_sets = model.option_set_index
         self.sets: dict[str, SetEncoding] = {}
         self.constraints: list[ConstraintInfo] = []
@@ -286,7 +324,7 @@ class _Compiler:
         options = tuple(option.code for option in option_set.options)
         option_lits = tuple(cnf.new_var() for _ in options)
         count = None
-        if read_count or option_set.min_count > 0 or max_count(option_set) < len(options):
+        if read_count:  # rules compare its count: the whole order variable 0..n
             count = cnf.counter(option_lits)
             self.numeric_vars[("count", code)] = count
         return SetEncoding(
@@ -310,10 +348,14 @@ class _Compiler:
     def encode_count_limit(self, option_set: OptionSet) -> None:
         encoding = self.sets[option_set.code]
         low, high = option_set.min_count, max_count(option_set)
-        if encoding.count is None:
-            return
-        ge = encoding.count.ge
-        body = self.cnf.and_([ge[low], -ge[high + 1]])
+        if low <= 0 and high >= len(encoding.options):
+            return  # no limit
+        if encoding.count is not None:
+            ge = encoding.count.ge
+            body = self.cnf.and_([ge[low], -ge[high + 1]])
+        else:  # only the limits: linear in the number of options (one clause for "at least one")
+            lits = encoding.option_lits
+            body = self.cnf.and_([self.cnf.at_least(lits, low), -self.cnf.at_least(lits, high + 1)])
         selector = self.cnf.new_var()
         info = ConstraintInfo(
             f"{option_set.code}.count",
@@ -674,4 +716,12 @@ def _numeric_function(node: Node) -> Callable[[Env], Any]:
     raise AssertionError(f"not a number: {node!r}")  # pragma: no cover
 
 
-__all__ = ["MAX_ARITHMETIC_EVALUATIONS", "CompiledModel", "ConstraintInfo", "SetEncoding", "compile_model"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_ARITHMETIC_EVALUATIONS",
+    "CompileLimits",
+    "CompiledModel",
+    "ConstraintInfo",
+    "SetEncoding",
+    "compile_model",
+]
