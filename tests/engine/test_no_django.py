@@ -36,8 +36,10 @@ def imported_modules(path: Path) -> set[str]:
 
 def offending(name: str) -> bool:
     inside = name == "configurator.engine" or name.startswith("configurator.engine.")
-    return name.startswith(".") or name.split(".")[0] in FORBIDDEN or (
-        name.startswith("configurator") and not inside
+    return (
+        name.startswith(".")
+        or name.split(".")[0] in FORBIDDEN
+        or (name.startswith("configurator") and not inside)
     )
 
 
