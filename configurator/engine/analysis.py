@@ -3,7 +3,9 @@ the rest or are redundant, and the number of valid configurations."""
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
 from collections.abc import Sequence
 
 from .compile import CompiledModel
@@ -90,14 +92,43 @@ def count_configurations(compiled: CompiledModel, timeout: float | None = None) 
     clauses = [*compiled.clauses, *([selector] for selector in compiled.selectors)]
     if timeout is None:
         return Count(count_models(compiled.nvars, clauses, projection), True, METHOD)
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        pending = pool.apply_async(count_models, (compiled.nvars, clauses, projection))
-        try:
-            return Count(pending.get(timeout), True, METHOD)
-        except multiprocessing.TimeoutError:
-            pool.terminate()
-            return Count(bound.value, False, f"{bound.method} (exact counting took over {timeout:g} s)")
+    counted = _count_apart(compiled.nvars, clauses, projection, timeout)
+    if counted is None:
+        return Count(bound.value, False, f"{bound.method} (exact counting took over {timeout:g} s)")
+    return Count(counted, True, METHOD)
+
+
+#: The counter run in a child interpreter: reads (nvars, clauses, projection) pickled on stdin and
+#: prints the count. A plain subprocess, not a multiprocessing pool: no ``__main__`` guard needed in
+#: scripts, and it runs inside Celery's daemonic worker processes (which may not have pool children).
+_COUNTER = """
+import pickle, sys
+import pyganak
+nvars, clauses, projection = pickle.load(sys.stdin.buffer)
+counter = pyganak.Counter()
+counter.new_vars(nvars)
+counter.add_clauses(clauses)
+counter.set_sampling_set(list(projection))
+print(int(counter.count()))
+"""
+
+
+def _count_apart(
+    nvars: int, clauses: Sequence[Sequence[int]], projection: tuple[int, ...], timeout: float
+) -> int | None:
+    """The projected count from a child process, or None when it takes longer than ``timeout``."""
+    payload = pickle.dumps((nvars, [list(clause) for clause in clauses], projection))
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", _COUNTER],
+            input=payload,
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None  # subprocess.run kills the child
+    return int(completed.stdout.split()[-1])
 
 
 METHOD = "ganak projected model counting"

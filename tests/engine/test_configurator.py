@@ -189,3 +189,43 @@ def test_count_with_a_timeout_runs_apart_and_falls_back_to_a_bound():
     assert count_configurations(compiled, timeout=60) == exact
     bounded = count_configurations(compiled, timeout=0.001)
     assert not bounded.exact and bounded.value >= exact.value
+
+
+COUNT_SCRIPT = """
+import json, sys
+sys.path.insert(0, {root!r})
+from configurator.engine import compile_model, count_configurations
+from configurator.engine.document import model_from_document
+compiled = compile_model(model_from_document(json.loads(open({path!r}).read())))
+print(count_configurations(compiled, timeout=60).value)
+"""
+
+
+def test_count_with_a_timeout_needs_no_main_guard_in_a_script():
+    """Issue 11: the spawn pool re-imported a script without ``if __name__ == "__main__"``."""
+    import subprocess
+    import sys
+
+    script = COUNT_SCRIPT.format(root=str(ROOT), path=str(PRODUCTS[0]))
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    expected = count_configurations(compile_model(model_from_document(json.loads(PRODUCTS[0].read_text()))))
+    assert int(completed.stdout.split()[-1]) == expected.value
+
+
+def _count_in_daemon(path: str, results) -> None:
+    compiled = compile_model(model_from_document(json.loads(Path(path).read_text())))
+    results.put(count_configurations(compiled, timeout=60).value)
+
+
+def test_count_with_a_timeout_runs_inside_a_daemonic_worker_process():
+    """Celery's prefork pool runs tasks in daemonic processes, which may not start pool children."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(target=_count_in_daemon, args=(str(PRODUCTS[0]), results), daemon=True)
+    worker.start()
+    worker.join(120)
+    expected = count_configurations(compile_model(model_from_document(json.loads(PRODUCTS[0].read_text()))))
+    assert results.get(timeout=5) == expected.value
