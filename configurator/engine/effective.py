@@ -224,9 +224,20 @@ class Effective:
         """The index of the first item that does not fit with ``assumed`` and the items before it
         (``len(items)`` when all fit), and a configuration extending what fits."""
         session = self.session
+        pool = session.pool
+        slots = pool.matching([*assumed, *(item.choice for item in items)])
+        if slots:  # a known configuration takes them all
+            return len(items), pool.config(slots)
+        trial = dict(witness)
+        for item in items:
+            trial[item.option_set.code] = item.choice.abstract
+        changed = [code for code, value in trial.items() if witness[code] != value]
+        if all(session.is_valid_change(trial, code) for code in changed):
+            # the known configuration with all of them is valid too (only their constraints changed)
+            return len(items), trial
         lits = [lit for item in items for lit in item.choice.lits]
         if session.solve(request, lits, choices=assumed):
-            return len(items), self.session.last_witness()
+            return len(items), session.last_witness()
         position = {lit: index for index, item in enumerate(items) for lit in item.choice.lits}
 
         def last_in_core(limit: int) -> int:
