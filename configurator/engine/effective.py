@@ -118,6 +118,7 @@ class Effective:
             if constraint.kind == "count"
         }
         self._witness: Config | None = None
+        self._proposal_choices: dict[str, ChoiceLits] = {}
 
     # -- the configuration ----------------------------------------------------------------------
 
@@ -173,14 +174,13 @@ class Effective:
             elif (code, value) in hints.blocked:
                 rejected.add(code)  # blocked by the choices alone
             else:
-                items.append(_Item(option_set, value, value, session.choice(code, value, 0)))
+                items.append(_Item(option_set, value, value, self._proposal_choice(code, value)))
         # the greedy in model order, in batches: everything left at once; when that does not fit,
         # the first item whose prefix does not fit (found by walking down the unsatisfiable cores)
         # is the first the greedy rejects, and every item before it is taken
         while items:
             failing, witness = self._first_failing(request, assumed, items, witness)
             for item in items[:failing]:
-                item.choice.rank = len(assumed)
                 assumed.append(item.choice)
                 values[item.option_set.code], origins[item.option_set.code] = item.taken, Origin.DEFAULT
             if failing == len(items):
@@ -218,16 +218,24 @@ class Effective:
             added=added,
         )
 
+    def _proposal_choice(self, code: str, value: Value) -> ChoiceLits:
+        """An open set's proposal as solver literals (made once per set: they never change)."""
+        found = self._proposal_choices.get(code)
+        if found is None:
+            found = self._proposal_choices[code] = self.session.choice(code, value, 0)
+        return found
+
     def _first_failing(
         self, request: Request, assumed: list[ChoiceLits], items: list[_Item], witness: Config
     ) -> tuple[int, Config]:
         """The index of the first item that does not fit with ``assumed`` and the items before it
         (``len(items)`` when all fit), and a configuration extending what fits."""
         session = self.session
-        pool = session.pool
-        slots = pool.matching([*assumed, *(item.choice for item in items)])
-        if slots:  # a known configuration takes them all
-            return len(items), pool.config(slots)
+        for known in (witness, *reversed(request.witnesses)):  # a configuration at hand takes them all
+            if all(known[item.option_set.code] == item.choice.abstract for item in items) and (
+                known is witness or all(choice.satisfied_by(known) for choice in assumed)
+            ):
+                return len(items), known
         trial = dict(witness)
         for item in items:
             trial[item.option_set.code] = item.choice.abstract
