@@ -59,6 +59,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "configurator.urls"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 CSRF_FAILURE_VIEW = "configurator.plumbing.error_views.csrf_failure"
 WSGI_APPLICATION = "configurator.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
@@ -73,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "configurator.storefront.context.storefront",
             ],
         },
     },
@@ -126,6 +130,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- E-mail (password reset) --------------------------------------------------------------------
+# Development prints mail on the console; production sets EMAIL_BACKEND and the SMTP variables.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Atelier <shop@localhost>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -259,6 +278,11 @@ ATELIER_OUTBOX_RETRY_SECONDS = env_int("ATELIER_OUTBOX_RETRY_SECONDS", 5)
 ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS = env_int("ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS", 300)
 #: Hours an Idempotency-Key is remembered (at least 24).
 ATELIER_IDEMPOTENCY_HOURS = max(env_int("ATELIER_IDEMPOTENCY_HOURS", 24), 24)
+#: Failed log-ins allowed per username and per client address within the window below.
+ATELIER_LOGIN_ATTEMPTS = env_int("ATELIER_LOGIN_ATTEMPTS", 10)
+ATELIER_LOGIN_WINDOW_SECONDS = env_int("ATELIER_LOGIN_WINDOW_SECONDS", 900)
+#: Seconds the order page waits between refreshes while an order is in production.
+ATELIER_ORDER_REFRESH_SECONDS = env_float("ATELIER_ORDER_REFRESH_SECONDS", 3.0)
 #: Days a quote holds its price.
 ATELIER_QUOTE_VALIDITY_DAYS = env_int("ATELIER_QUOTE_VALIDITY_DAYS", 30)
 #: Simulated factory minutes per real second; 0 makes simulated work instantaneous (tests).

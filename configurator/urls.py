@@ -6,14 +6,16 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from configurator.plumbing import error_views
 from configurator.plumbing.schema import SchemaApi
-from configurator.storefront import views as storefront
 
 urlpatterns = [
-    path("", storefront.home, name="home"),
+    path("", include("configurator.storefront.urls")),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include("accounts.api_urls")),
     path("api/", include("products.urls")),
+    path("api/", include("configurator.storefront.api_urls")),
     path("api/", include("configurator.configure.urls")),
     path("api/", include("orders.urls")),
     re_path(r"^api/", error_views.not_found),

@@ -264,3 +264,12 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
         guard=_cancellable_by(actor),
     )
     return cancelled
+
+
+@transaction.atomic
+def order_ship(*, actor: User, order_id: uuid.UUID | str) -> Order:
+    """Staff mark a completed order shipped (completed -> shipped; anything else is refused)."""
+    if not actor.is_staff:
+        raise PermissionDeniedError()
+    order, _ = order_transition(order_id=order_id, to=OrderStatus.SHIPPED, event=events.shipped, actor=actor)
+    return order

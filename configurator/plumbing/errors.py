@@ -30,6 +30,8 @@ class ErrorCode(models.TextChoices):
     INVALID_CONFIGURATION = "invalid_configuration"
     INCONSISTENT_SELECTIONS = "inconsistent_selections"
     NOT_AUTHENTICATED = "not_authenticated"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOO_MANY_LOGIN_ATTEMPTS = "too_many_login_attempts"
     AUTHENTICATION_FAILED = "authentication_failed"
     PERMISSION_DENIED = "permission_denied"
     CSRF_FAILED = "csrf_failed"
@@ -39,6 +41,7 @@ class ErrorCode(models.TextChoices):
     VERSION_NOT_FOUND = "version_not_found"
     QUOTE_NOT_FOUND = "quote_not_found"
     ORDER_NOT_FOUND = "order_not_found"
+    SAVED_CONFIGURATION_NOT_FOUND = "saved_configuration_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
@@ -241,6 +244,14 @@ class RequestTooLargeError(AtelierError):
     status_code = 413
     default_code = ErrorCode.REQUEST_TOO_LARGE
     default_message = "The request body is too large."
+
+
+class TooManyRequestsError(AtelierError):
+    """Throttled: ``Retry-After`` says when to try again."""
+
+    status_code = 429
+    default_code = ErrorCode.THROTTLED
+    default_message = "Too many requests; try again later."
 
 
 class ServiceUnavailableError(AtelierError):

@@ -119,7 +119,7 @@ def strict_openapi_3_1(result: dict[str, Any], generator: Any, request: Any, pub
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            if {} in operation.get("security", ()):
+            if {} in operation.get("security", [{}]):
                 # Open to anyone: no requirement. A token or a session still identifies staff.
                 operation["security"] = []
             body = operation.get("requestBody")

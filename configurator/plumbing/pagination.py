@@ -109,13 +109,14 @@ class CursorPagination(pagination.CursorPagination):
         # The position is an instant this list wrote in UTC; a crafted one may carry any text or an
         # offset the database refuses (PostgreSQL: at most ±15:59), so it is read and written again.
         try:
-            instant = datetime.datetime.fromisoformat(cursor.position)
+            instant = datetime.datetime.fromisoformat(str(cursor.position))
             position = (
                 instant.astimezone(datetime.UTC) if instant.tzinfo else instant.replace(tzinfo=datetime.UTC)
             ).isoformat()
         except (ValueError, OverflowError):
             raise self._foreign_cursor() from None
-        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+        # The stubs type a position as an int; ordered by a time, DRF keeps its text.
+        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)  # type: ignore[arg-type]
 
     def _foreign_cursor(self) -> exceptions.ValidationError:
         return exceptions.ValidationError(

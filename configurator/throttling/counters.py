@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from django.db.models import F
 from .models import RateCounter
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class CounterStore(Protocol):
     def increment(self, key: str, window: int, *, expires_at: float) -> int: ...
     def count(self, key: str, window: int) -> int: ...
     def decrement(self, key: str, window: int) -> None: ...
+    def clear(self, key: str, windows: tuple[int, ...]) -> None: ...
 
 
 class DatabaseStore:
@@ -68,6 +71,9 @@ class DatabaseStore:
     def decrement(self, key: str, window: int) -> None:
         RateCounter.objects.filter(key=key, window=window, count__gt=0).update(count=F("count") - 1)
 
+    def clear(self, key: str, windows: tuple[int, ...]) -> None:
+        RateCounter.objects.filter(key=key, window__in=windows).delete()
+
 
 class CacheStore:
     """Counters in the configured cache: ``add`` then ``incr`` (atomic in Redis)."""
@@ -92,6 +98,9 @@ class CacheStore:
     def decrement(self, key: str, window: int) -> None:
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
             cache.decr(self._cache_key(key, window))
+
+    def clear(self, key: str, windows: tuple[int, ...]) -> None:
+        cache.delete_many([self._cache_key(key, window) for window in windows])
 
 
 class _Breaker:
@@ -119,21 +128,59 @@ _cache = CacheStore()
 cache_breaker = _Breaker()
 
 
+def _shared(operation: Callable[[CounterStore], T]) -> T:
+    """Run ``operation`` on the configured cache, or on the database without one or while the cache
+    is failing."""
+    if settings.ATELIER_THROTTLE_STORE == "cache" and cache_breaker.closed():
+        try:
+            return operation(_cache)
+        except Exception as error:  # any cache failure: the cache backends raise their client's errors
+            cache_breaker.trip(error)
+    return operation(_database)
+
+
 def rate_hit(*, key: str, limit: int, duration: int, now: float | None = None) -> Verdict:
     """Count a request of ``key`` against ``limit`` requests per ``duration`` seconds."""
     now = time.time() if now is None else now
-    if settings.ATELIER_THROTTLE_STORE == "cache" and cache_breaker.closed():
-        try:
-            return _hit(_cache, key=key, limit=limit, duration=duration, now=now)
-        except Exception as error:  # any cache failure: the cache backends raise their client's errors
-            cache_breaker.trip(error)
-    return _hit(_database, key=key, limit=limit, duration=duration, now=now)
+    return _shared(lambda store: _hit(store, key=key, limit=limit, duration=duration, now=now))
+
+
+def events_check(*, key: str, limit: int, duration: int, now: float | None = None) -> Verdict:
+    """Whether ``key`` has had fewer than ``limit`` events (e.g. failed log-ins) in the last
+    ``duration`` seconds, without counting one."""
+    now = time.time() if now is None else now
+
+    def check(store: CounterStore) -> Verdict:
+        window, elapsed = _window(now, duration)
+        current, previous = store.count(key, window), store.count(key, window - 1)
+        if current + previous * (1 - elapsed) < limit:
+            return Verdict(allowed=True)
+        return Verdict(allowed=False, wait=_wait(current, previous, limit, elapsed, duration))
+
+    return _shared(check)
+
+
+def event_record(*, key: str, duration: int, now: float | None = None) -> None:
+    """Count one event of ``key`` (see :func:`events_check`)."""
+    now = time.time() if now is None else now
+    window, _ = _window(now, duration)
+    _shared(lambda store: store.increment(key, window, expires_at=(window + 2) * duration))
+
+
+def events_clear(*, key: str, duration: int, now: float | None = None) -> None:
+    """Forget the events of ``key`` that still count."""
+    now = time.time() if now is None else now
+    window, _ = _window(now, duration)
+    _shared(lambda store: store.clear(key, (window - 1, window)))
+
+
+def _window(now: float, duration: int) -> tuple[int, float]:
+    window, offset = divmod(now, duration)
+    return int(window), offset / duration
 
 
 def _hit(store: CounterStore, *, key: str, limit: int, duration: int, now: float) -> Verdict:
-    window, offset = divmod(now, duration)
-    window = int(window)
-    elapsed = offset / duration
+    window, elapsed = _window(now, duration)
     current = store.increment(key, window, expires_at=(window + 2) * duration)
     previous = store.count(key, window - 1)
     if current + previous * (1 - elapsed) <= limit:

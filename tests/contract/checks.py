@@ -42,7 +42,7 @@ def check_response(response: HttpResponse) -> None:
     request = getattr(response, "wsgi_request", None)
     if request is None or not request.path.startswith("/api/") or request.path.startswith(UNCHECKED_PREFIXES):
         return
-    if not response.get("Content-Type", "").startswith("application/json"):
+    if response.content and not response.get("Content-Type", "").startswith("application/json"):
         raise ContractViolation(
             f"{request.method} {request.path} answered {response.status_code} with "
             f"{response.get('Content-Type')!r}: the API answers JSON only"

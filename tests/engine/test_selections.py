@@ -87,8 +87,8 @@ def test_valid_input_becomes_engine_values_in_order():
 def test_invalid_input_names_the_field(raw, field, message):
     with pytest.raises(SelectionError) as caught:
         parse_selections(MODEL, raw)
-    code = "unknown_option_set" if message.startswith("unknown option set") else "invalid_value"
-    assert caught.value.errors == {field: [(code, message)]}
+    reason = "unknown_option_set" if message.startswith("unknown option set") else "invalid_value"
+    assert caught.value.errors == {field: [(reason, message)]}
 
 
 def test_all_errors_are_collected():
