@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .compile import CompiledModel
 from .completion import Completer
@@ -34,9 +34,6 @@ from .session import Session
 from .solver import DEFAULT_SOLVER, SatBackend
 from .tuning import DEFAULT_TUNING, Tuning
 
-if TYPE_CHECKING:
-    from .precompute import Precomputed
-
 
 class Configurator:
     """Validate, guide, explain, repair and complete selections for one compiled model.
@@ -44,8 +41,7 @@ class Configurator:
     Holds an incremental solver; not thread-safe. Every answer depends only on the selections
     passed in: what is kept between calls (the solver's learnt clauses, known valid
     configurations, known minimal explanations) is true of the model whatever the selections.
-    ``tuning`` sets the speed switches (none changes an answer); ``precomputed`` is what
-    :func:`~.precompute.precompute` found for this compiled model ahead of requests.
+    ``tuning`` sets the speed switches (none changes an answer).
     """
 
     def __init__(
@@ -54,7 +50,6 @@ class Configurator:
         solver: str = DEFAULT_SOLVER,
         *,
         tuning: Tuning = DEFAULT_TUNING,
-        precomputed: Precomputed | None = None,
     ) -> None:
         self.compiled = compiled
         self.model = compiled.model
@@ -64,8 +59,6 @@ class Configurator:
         self.repairer = Repairer(self.session)
         self.meaning = Effective(self.session)
         self.completer = Completer(self.session, self.meaning, self.explainer)
-        if precomputed is not None:
-            precomputed.install(self)
 
     @property
     def selectors(self) -> list[int]:

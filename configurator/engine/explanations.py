@@ -1,14 +1,13 @@
 """Explanations: why a value is blocked (a minimal set of the customer's choices and the
 constraints that rule it out), and why choices conflict. Deletion-based minimisation of the
 solver's unsatisfiable cores, helped by what is known without a call: the witness pool, single
-constraints read off, and answers kept per (choice, value) pair — computed as requests come, or
-precomputed per published version (:mod:`.precompute`)."""
+constraints read off, and answers kept per (choice, value) pair."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .cnf import TRUE
 from .compile import ConstraintInfo, SetEncoding
@@ -19,9 +18,6 @@ from .results import Choice, ConstraintRef, Explanation
 from .selections import parse_value
 from .session import Request, Session, constraint_ref
 from .witnesses import ChoiceLits, Target
-
-if TYPE_CHECKING:
-    from .precompute import Precomputed
 
 #: "not known without a solver call" (answers of :meth:`Explainer._pair` with ``cheap``)
 _UNKNOWN = object()
@@ -63,10 +59,6 @@ class Explainer:
         self._stored: dict[tuple[Any, ...], list[_Stored]] = {}
         #: pair answers found at request time (see :meth:`_pair`); cleared when full
         self._pairs: dict[PairKey, PairAnswer] = {}
-        #: what was precomputed for the published version (read only), if anything
-        self.precomputed: Precomputed | None = None
-        #: pair answers taken from ``precomputed`` (see :meth:`_pair`), counted per request
-        self.precomputed_hits = 0
         #: the keys of the values some valid configuration has (the others are dead); computed by
         #: the first guidance with explanations, so that no explanation asks the solver again
         self.possible: frozenset[tuple[str, str, Any]] | None = None
@@ -143,14 +135,6 @@ class Explainer:
         tuple of constraints that rule it out with that choice. ``cheap``: ``_UNKNOWN`` instead of
         a solver call."""
         key: PairKey = (None if choice is None else (choice.code, choice.abstract), target.key)
-        precomputed = self.precomputed
-        if precomputed is not None and precomputed.covers(key[0], target.key):
-            self.precomputed_hits += 1
-            indices = precomputed.blocking(key[0], target.key)
-            if indices is None:
-                return None
-            refs = self.session.constraint_refs
-            return tuple(refs[index] for index in indices)
         if key in self._pairs:
             return self._pairs[key]
         if choice is None and self.possible is not None and target.key in self.possible:
@@ -256,13 +240,6 @@ class Explainer:
         elif len(choices) <= 1:
             # one choice (or none) alone: answered for good by an earlier pair question
             choice_key = None if not choices else (choices[0].code, choices[0].abstract)
-            precomputed = self.precomputed
-            if (
-                precomputed is not None
-                and precomputed.covers(choice_key, key)
-                and precomputed.blocking(choice_key, key) is None
-            ):
-                return True
             pair = (choice_key, key)
             if pair in self._pairs and self._pairs[pair] is None:
                 return True

@@ -27,8 +27,7 @@ class Tuning:
     #: Known minimal explanations kept per blocked value.
     stored_explanations: int = 16
     #: Answers kept for "does this one choice alone rule this value out, and by which constraints?"
-    #: (cleared when full; Renault has 396 values, so at most 396 * 396). Answers precomputed for a
-    #: published version (:mod:`.precompute`) are kept apart and never cleared.
+    #: (cleared when full; Renault has 396 values, so at most 396 * 396).
     max_pairs: int = 200_000
     #: Known configurations whose neighbours are tried to show a constraint is needed in an explanation.
     neighbour_proofs: int = 8
