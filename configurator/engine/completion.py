@@ -67,18 +67,22 @@ class Completer:
         self, request: Request, effective: EffectiveConfiguration, code: str, ticked: frozenset[str]
     ) -> Explanation:
         """Why a decided multiple choice cannot stay as ticked: a minimal set of the other choices
-        (the decided multiple choices as taken) and the constraints that rule it out."""
+        and the constraints that rule it out. When the choices as made do not rule it out, it is
+        the other multiple choices as taken (ticked plus forced, exactly) that do; those appear
+        with their values as taken."""
         session = self.session
-        others = []
-        for choice in request.choices:
-            if choice.code == code:
-                continue
-            if choice.kind is Kind.MULTI and choice.code in effective.values:
-                value = effective.values[choice.code]
-                others.append(session.exact_multi(choice.code, value, choice.rank))  # type: ignore[arg-type]
-            else:
-                others.append(choice)
         exact = session.exact_multi(code, ticked, 0)
+        others = [choice for choice in request.choices if choice.code != code]
+        if session.solve(request, list(exact.lits), choices=others):
+            taken = []
+            for choice in others:
+                if choice.kind is Kind.MULTI and choice.code in effective.values:
+                    value = effective.values[choice.code]
+                    assert isinstance(value, frozenset)
+                    taken.append(session.exact_multi(choice.code, value, choice.rank))
+                else:
+                    taken.append(choice)
+            others = taken
         return self.explainer.explain_lits(request, others, list(exact.lits), (("exact", code), ticked))
 
     def _cheapest(self, assumed: list[ChoiceLits], fixed: set[str]) -> Config:

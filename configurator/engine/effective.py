@@ -233,7 +233,7 @@ class Effective:
         session = self.session
         for known in (witness, *reversed(request.witnesses)):  # a configuration at hand takes them all
             if all(known[item.option_set.code] == item.choice.abstract for item in items) and (
-                known is witness or all(choice.satisfied_by(known) for choice in assumed)
+                known is witness or all(choice.holds_in(known) for choice in assumed)
             ):
                 return len(items), known
         trial = dict(witness)

@@ -38,9 +38,16 @@ class ChoiceLits:
         return (self.code, self.value)
 
     def satisfied_by(self, config: Mapping[str, Any]) -> bool:
+        """Whether ``config`` has this choice (a multiple choice: the ticked options, at least)."""
         if self.kind is Kind.MULTI:
             return self.abstract <= config[self.code]
         return config[self.code] == self.abstract
+
+    def holds_in(self, config: Mapping[str, Any]) -> bool:
+        """The same, with a multiple choice taken exactly (options out) read exactly."""
+        if self.kind is Kind.MULTI and any(lit < 0 for lit in self.lits):
+            return bool(config[self.code] == self.abstract)
+        return self.satisfied_by(config)
 
 
 @dataclass(slots=True)
