@@ -80,7 +80,7 @@ def bench_product(name: str, document: dict, client, count: int, rng: random.Ran
 
     def price(case):
         selections, quantity = case
-        breakdown, decision = pricer.price(pricer.effective(selections), quantity)
+        breakdown, decision = pricer.price(configurator.effective(selections).values, quantity)
         return breakdown, pricer.lead_time(decision, quantity)
 
     def configure(case):

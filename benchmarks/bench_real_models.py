@@ -183,7 +183,7 @@ class Naive:
     def guide(self, selections: dict) -> dict | None:
         from configurator.engine.model import Kind
 
-        choices = self.configurator._choices(selections)
+        choices = self.configurator.session.choices(selections)
         base = [lit for choice in choices for lit in choice.lits]
         decided = {choice.code for choice in choices}
         self.calls += 1
@@ -260,8 +260,8 @@ print(json.dumps({"load": loaded, "before": before, "after_load": after_load, "a
 
 
 def bench_renault(args, rng: random.Random) -> dict:
-    import configurator.engine.configurator as engine_configurator
     from configurator.engine import Configurator
+    from configurator.engine.tuning import Tuning
 
     print("\n== 1. Renault Megane (renault/megane.xml, value names from renault/pm/)")
     imported, compiled, read_time, validate_time, compile_time = load(SHARED / "renault" / "megane.xml")
@@ -373,12 +373,7 @@ def bench_renault(args, rng: random.Random) -> dict:
         for chosen in path[1:]:
             step_calls.append(steps.run(in_order.guide, chosen, explain=False).solver_calls)
             flat.append(chosen)
-    saved = engine_configurator.WITNESS_POOL
-    engine_configurator.WITNESS_POOL = 1
-    try:
-        no_reuse = Configurator(compiled)
-    finally:
-        engine_configurator.WITNESS_POOL = saved
+    no_reuse = Configurator(compiled, tuning=Tuning(witness_pool=1))
     shuffled = list(flat)
     random.Random(5).shuffle(shuffled)
     alone, alone_calls = Samples(), []

@@ -115,9 +115,11 @@ def configuration_evaluate(
     if guide:
         budget = settings.ATELIER_EXPLAIN_BUDGET_MS / 1000 or None
         guidance = configurator.guide(parsed, explain=explain, explain_budget=budget)
+        effective = guidance.effective
         validation = guidance.validation
     else:
-        validation = configurator.validate(parsed)
+        effective = configurator.effective(parsed)
+        validation = configurator.validation(effective)
     pricer = runtime.pricer
     completion = configurator.complete(parsed) if complete and validation.consistent else None
     return Evaluation(
@@ -128,7 +130,7 @@ def configuration_evaluate(
         quantity=quantity,
         validation=validation,
         guidance=guidance,
-        priced=_price(pricer, pricer.effective(parsed), quantity),
+        priced=_price(pricer, dict(effective.values), quantity),
         completion=completion,
         completion_priced=None
         if completion is None

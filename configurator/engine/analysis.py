@@ -3,7 +3,10 @@ the rest or are redundant, and the number of valid configurations."""
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
 
 from .compile import CompiledModel
 from .configurator import Configurator
@@ -22,7 +25,7 @@ def analyse(
     """Analyse a model (see docs/engine.md); ``count_timeout`` bounds the time of exact counting."""
     configurator = configurator or Configurator(compiled)
     guidance = configurator.guide({}, explain=False)
-    if not guidance.validation.consistent:
+    if guidance.conflict is not None:
         conflict = guidance.conflict.explanation
         contradicting = tuple(ref.code for ref in conflict.constraints if ref.kind == "rule")
         return Analysis(False, (), (), (), contradicting, (), Count(0, True, "sat"), conflict)
@@ -43,7 +46,9 @@ def analyse(
                 core.append(Choice(option_set.code, True))
     backend = configurator.core_backend
     selectors = configurator.selectors
-    never, contradicting, redundant = [], [], []
+    never: list[str] = []
+    contradicting_rules: list[str] = []
+    redundant: list[str] = []
     for constraint in compiled.constraints:
         if constraint.kind != "rule":
             continue
@@ -51,7 +56,7 @@ def analyse(
         if constraint.when is not None and not backend.solve([*selectors, constraint.when_lit]):
             never.append(constraint.code)
             if backend.solve([*others, constraint.when_lit]):
-                contradicting.append(constraint.code)
+                contradicting_rules.append(constraint.code)
         if not backend.solve([*others, constraint.when_lit, -constraint.require_lit]):
             redundant.append(constraint.code)
     return Analysis(
@@ -59,7 +64,7 @@ def analyse(
         tuple(dead),
         tuple(core),
         tuple(never),
-        tuple(contradicting),
+        tuple(contradicting_rules),
         tuple(redundant),
         count_configurations(compiled, count_timeout),
         None,
@@ -87,20 +92,49 @@ def count_configurations(compiled: CompiledModel, timeout: float | None = None) 
     clauses = [*compiled.clauses, *([selector] for selector in compiled.selectors)]
     if timeout is None:
         return Count(count_models(compiled.nvars, clauses, projection), True, METHOD)
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        pending = pool.apply_async(count_models, (compiled.nvars, clauses, projection))
-        try:
-            return Count(pending.get(timeout), True, METHOD)
-        except multiprocessing.TimeoutError:
-            pool.terminate()
-            return Count(bound.value, False, f"{bound.method} (exact counting took over {timeout:g} s)")
+    counted = _count_apart(compiled.nvars, clauses, projection, timeout)
+    if counted is None:
+        return Count(bound.value, False, f"{bound.method} (exact counting took over {timeout:g} s)")
+    return Count(counted, True, METHOD)
+
+
+#: The counter run in a child interpreter: reads (nvars, clauses, projection) pickled on stdin and
+#: prints the count. A plain subprocess, not a multiprocessing pool: no ``__main__`` guard needed in
+#: scripts, and it runs inside Celery's daemonic worker processes (which may not have pool children).
+_COUNTER = """
+import pickle, sys
+import pyganak
+nvars, clauses, projection = pickle.load(sys.stdin.buffer)
+counter = pyganak.Counter()
+counter.new_vars(nvars)
+counter.add_clauses(clauses)
+counter.set_sampling_set(list(projection))
+print(int(counter.count()))
+"""
+
+
+def _count_apart(
+    nvars: int, clauses: Sequence[Sequence[int]], projection: tuple[int, ...], timeout: float
+) -> int | None:
+    """The projected count from a child process, or None when it takes longer than ``timeout``."""
+    payload = pickle.dumps((nvars, [list(clause) for clause in clauses], projection))
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", _COUNTER],
+            input=payload,
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None  # subprocess.run kills the child
+    return int(completed.stdout.split()[-1])
 
 
 METHOD = "ganak projected model counting"
 
 
-def count_models(nvars: int, clauses: list[list[int]], projection: tuple[int, ...]) -> int:
+def count_models(nvars: int, clauses: Sequence[Sequence[int]], projection: tuple[int, ...]) -> int:
     """Projected model count of a CNF with Ganak (pyganak)."""
     import pyganak
 
@@ -117,7 +151,7 @@ def _domain_product(compiled: CompiledModel) -> int:
         if encoding.kind is Kind.MULTI:
             total *= 2 ** len(encoding.options)
         elif encoding.kind is Kind.TEXT:
-            total *= min(len(encoding.var), 2)
+            total *= min(len(encoding.domain), 2)
         else:
-            total *= len(encoding.var)
+            total *= len(encoding.domain)
     return total

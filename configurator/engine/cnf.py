@@ -18,7 +18,8 @@ reduced multi-valued decision diagrams built from such nodes; equal nodes are sh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 TRUE = 1
 FALSE = -1
@@ -29,9 +30,9 @@ class DirectVar:
 
     __slots__ = ("lits", "values")
 
-    def __init__(self, values: Sequence[object], lits: Sequence[int]) -> None:
-        self.values = tuple(values)
-        self.lits = tuple(lits)
+    def __init__(self, values: Sequence[Any], lits: Sequence[int]) -> None:
+        self.values: tuple[Any, ...] = tuple(values)
+        self.lits: tuple[int, ...] = tuple(lits)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -40,16 +41,16 @@ class DirectVar:
         """The literals whose conjunction means ``value == values[index]``."""
         return [self.lits[index]]
 
-    def decode(self, truth) -> int:
+    def decode(self, truth: Callable[[int], bool]) -> int:
         for index, lit in enumerate(self.lits):
             if truth(lit):
                 return index
         raise AssertionError("no value of a direct variable is true")
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[tuple[Any, ...], tuple[int, ...]]:
         return (self.values, self.lits)
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: tuple[tuple[Any, ...], tuple[int, ...]]) -> None:
         self.values, self.lits = state
 
 
@@ -58,9 +59,9 @@ class OrderVar:
 
     __slots__ = ("ge", "values")
 
-    def __init__(self, values: Sequence[object], ge: Sequence[int]) -> None:
-        self.values = tuple(values)
-        self.ge = tuple(ge)  # len(values) + 1 literals; ge[0] TRUE, ge[-1] FALSE
+    def __init__(self, values: Sequence[Any], ge: Sequence[int]) -> None:
+        self.values: tuple[Any, ...] = tuple(values)
+        self.ge: tuple[int, ...] = tuple(ge)  # len(values) + 1 literals; ge[0] TRUE, ge[-1] FALSE
 
     def __len__(self) -> int:
         return len(self.values)
@@ -72,7 +73,7 @@ class OrderVar:
         """Literals whose conjunction means ``values[first] <= value <= values[last]``."""
         return [lit for lit in (self.ge[first], -self.ge[last + 1]) if lit != TRUE]
 
-    def decode(self, truth) -> int:
+    def decode(self, truth: Callable[[int], bool]) -> int:
         low, high = 0, len(self.values) - 1  # the answer is the largest i with ge[i] true
         while low < high:
             middle = (low + high + 1) // 2
@@ -82,10 +83,10 @@ class OrderVar:
                 high = middle - 1
         return low
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[tuple[Any, ...], tuple[int, ...]]:
         return (self.values, self.ge)
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: tuple[tuple[Any, ...], tuple[int, ...]]) -> None:
         self.values, self.ge = state
 
 
@@ -100,14 +101,30 @@ def runs(indices: Iterable[int]) -> list[tuple[int, int]]:
     return result
 
 
+class TooLarge(Exception):
+    """The formula outgrew one of its limits (see :class:`Cnf`)."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(what)
+        self.what = what
+        self.limit = limit
+
+
 class Cnf:
-    def __init__(self) -> None:
+    """A formula being built. ``max_variables`` / ``max_clauses``: stop with :class:`TooLarge` as
+    soon as it outgrows them (so a hostile model is refused before it takes the memory)."""
+
+    def __init__(self, max_variables: int | None = None, max_clauses: int | None = None) -> None:
         self.nvars = 1
         self.clauses: list[list[int]] = [[TRUE]]
-        self._gates: dict[tuple, int] = {}
+        self._gates: dict[tuple[Any, ...], int] = {}
+        self.max_variables = max_variables
+        self.max_clauses = max_clauses
 
     def new_var(self) -> int:
         self.nvars += 1
+        if self.max_variables is not None and self.nvars > self.max_variables:
+            raise TooLarge("variables", self.max_variables)
         return self.nvars
 
     def add(self, clause: Iterable[int]) -> None:
@@ -121,6 +138,8 @@ class Cnf:
             seen.add(lit)
             result.append(lit)
         self.clauses.append(result if result else [FALSE])
+        if self.max_clauses is not None and len(self.clauses) > self.max_clauses:
+            raise TooLarge("clauses", self.max_clauses)
 
     # -- gates -----------------------------------------------------------------------------------
 
@@ -197,7 +216,7 @@ class Cnf:
         self.add(lits)
         self.at_most_one(lits)
 
-    def order_var(self, values: Sequence[object]) -> OrderVar:
+    def order_var(self, values: Sequence[Any]) -> OrderVar:
         """A fresh order-encoded variable over ``values`` (sorted)."""
         ge = [TRUE] + [self.new_var() for _ in range(len(values) - 1)] + [FALSE]
         for i in range(1, len(values) - 1):
@@ -207,15 +226,40 @@ class Cnf:
             ge = [TRUE]
         return OrderVar(values, ge)
 
+    def at_least(self, lits: Sequence[int], bound: int) -> int:
+        """A literal true iff at least ``bound`` of ``lits`` are true, in O(n * w) clauses for
+        ``w = min(bound, n - bound + 1)``: a sequential counter cut off at ``w`` (over the negations
+        when fewer of those must be false). One or all of them: a single gate."""
+        lits = list(lits)
+        size = len(lits)
+        if bound <= 0:
+            return TRUE
+        if bound > size:
+            return FALSE
+        if bound == 1:
+            return self.or_(lits)
+        if bound == size:
+            return self.and_(lits)
+        if size - bound + 1 < bound:  # at least k true <=> at most n - k false
+            return -self.at_least([-lit for lit in lits], size - bound + 1)
+        return self._counter_rows(lits, bound)[bound]
+
     def counter(self, lits: Sequence[int]) -> OrderVar:
         """An order variable over 0..len(lits) equal to the number of true ``lits``
         (a sequential counter with both directions, so the count is exact either way)."""
         n = len(lits)
-        # row[k]: "at least k of the inputs seen so far are true", k = 0..i (row[0] TRUE)
+        row = self._counter_rows(lits, n)
+        ge = [*row, FALSE] if n else [TRUE, FALSE]
+        return OrderVar(tuple(range(n + 1)), ge)
+
+    def _counter_rows(self, lits: Sequence[int], width: int) -> list[int]:
+        """``row[k]`` for k = 0..min(width, n): exactly "at least k of ``lits`` are true" (both
+        directions), counting no further than ``width``: n * width cells of 4 clauses."""
+        # row[k]: "at least k of the inputs seen so far are true" (row[0] TRUE)
         row = [TRUE]
         for i, x in enumerate(lits, start=1):
             new = [TRUE]
-            for k in range(1, i + 1):
+            for k in range(1, min(i, width) + 1):
                 keep = row[k] if k < len(row) else FALSE
                 carry = row[k - 1]
                 out = self.new_var()
@@ -226,8 +270,7 @@ class Cnf:
                 self.add([-out, keep, carry])
                 new.append(out)
             row = new
-        ge = [*row, FALSE] if n else [TRUE, FALSE]
-        return OrderVar(tuple(range(n + 1)), ge)
+        return row
 
     # -- decision diagrams -----------------------------------------------------------------------
 
@@ -307,18 +350,18 @@ class Cnf:
         the same diagram as plain data for walking it in Python: ``(root, nodes)`` where node ids 0
         and 1 are the FALSE and TRUE terminals and id ``k >= 2`` is ``nodes[k - 2] = (level,
         children)``, one child id per value index of that level's variable."""
-        memo: dict[tuple[int, frozenset], tuple[int, int]] = {}
+        memo: dict[tuple[int, frozenset[tuple[int, ...]]], tuple[int, int]] = {}
         nodes: list[tuple[int, tuple[int, ...]]] = []
         ids: dict[tuple[int, tuple[int, ...]], int] = {}
 
-        def build(level: int, suffixes: frozenset) -> tuple[int, int]:
+        def build(level: int, suffixes: frozenset[tuple[int, ...]]) -> tuple[int, int]:
             if level == len(variables):
                 return (TRUE, 1) if suffixes else (FALSE, 0)
             key = (level, suffixes)
             found = memo.get(key)
             if found is not None:
                 return found
-            groups: dict[int, set] = {}
+            groups: dict[int, set[tuple[int, ...]]] = {}
             for suffix in suffixes:
                 groups.setdefault(suffix[0], set()).add(suffix[1:])
             size = len(variables[level])

@@ -13,10 +13,13 @@ See docs/engine.md for the encodings. In short:
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from .cnf import FALSE, TRUE, Cnf, DirectVar, OrderVar, runs
+from .cnf import FALSE, TRUE, Cnf, DirectVar, OrderVar, TooLarge, runs
 from .domains import max_count, number_values, text_lengths
 from .errors import EngineError, ModelError
 from .expressions import condition
@@ -33,9 +36,14 @@ from .expressions.nodes import (
     Not,
     TupleLiteral,
     Type,
+    code_of,
+    value_of,
 )
-from .model import Kind, OptionSet, ProductModel
-from .validation import validate_model
+from .model import Kind, OptionSet, ProductModel, Rule, Table
+from .validation import ModelIssue, validate_model
+
+#: The values of the numeric terms of a comparison, keyed like :func:`_atom`
+Env = dict[tuple[str, str], Any]
 
 #: Comparisons over several numeric terms are compiled by enumerating the values of all terms but the
 #: one with the largest domain, and finding that one's satisfying values (by bisection when the
@@ -65,7 +73,25 @@ class SetEncoding:
     projection: tuple[int, ...] = ()
     #: indices into CompiledModel.constraints of the constraints that read this set
     constraints: tuple[int, ...] = ()
-    value_index: dict = field(default_factory=dict)
+    value_index: dict[Any, int] = field(default_factory=dict)
+
+    @property
+    def domain(self) -> DirectVar | OrderVar:
+        """The variable of a single, boolean, number or text set."""
+        assert self.var is not None, f"{self.code} is a multiple choice"
+        return self.var
+
+    @property
+    def direct(self) -> DirectVar:
+        """The variable of a single or boolean set."""
+        assert isinstance(self.var, DirectVar), f"{self.code} is not a single or yes/no set"
+        return self.var
+
+    @property
+    def order(self) -> OrderVar:
+        """The variable of a number or text set (a text: over its lengths)."""
+        assert isinstance(self.var, OrderVar), f"{self.code} is not a number or text set"
+        return self.var
 
 
 @dataclass(slots=True)
@@ -85,8 +111,9 @@ class ConstraintInfo:
     forbidden: bool = False
     diagram: tuple = ()
     columns: tuple[dict, ...] = ()
+    #: count limits: the smallest and largest number of options
     minimum: int = 0
-    maximum: int | None = None
+    maximum: int = 0
 
 
 @dataclass(slots=True)
@@ -113,12 +140,49 @@ class CompiledModel:
         return tuple(var for encoding in self.sets for var in encoding.projection)
 
 
-def compile_model(model: ProductModel) -> CompiledModel:
-    """Check and compile a product model; raises :class:`ModelError` listing every issue."""
+@dataclass(frozen=True, slots=True)
+class CompileLimits:
+    """How large a compiled model may be. Compilation stops as soon as one is passed, with a
+    :class:`ModelError` (code ``model_too_large``) naming it; the catalogue checks the same limits
+    at import and publish. The shared real models stay well inside (automotive02: 41,441 variables,
+    80,707 clauses, about 30 MB pickled)."""
+
+    max_variables: int = 500_000
+    max_clauses: int = 2_000_000
+    #: the compiled model pickled (what the disk cache holds and every process loads)
+    max_bytes: int = 256 * 1024 * 1024
+
+
+DEFAULT_LIMITS = CompileLimits()
+
+
+def compile_model(model: ProductModel, limits: CompileLimits = DEFAULT_LIMITS) -> CompiledModel:
+    """Check and compile a product model; raises :class:`ModelError` listing every issue, or naming
+    the size limit it would pass."""
     issues = validate_model(model)
     if issues:
         raise ModelError(issues)
-    return _Compiler(model).compile()
+    try:
+        compiled = _Compiler(model, limits).compile()
+    except TooLarge as error:
+        raise _too_large(f"more than {error.limit:,} {error.what}", f"max_{error.what}") from None
+    size = len(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
+    if size > limits.max_bytes:
+        raise _too_large(f"{size:,} bytes compiled, over the limit of {limits.max_bytes:,}", "max_bytes")
+    return compiled
+
+
+def _too_large(what: str, limit: str) -> ModelError:
+    return ModelError(
+        [
+            ModelIssue(
+                "model",
+                "model_too_large",
+                f"the compiled model would have {what} (limit {limit}); make option sets with many "
+                "options or wide number ranges smaller, or split large tables and rules",
+            )
+        ]
+    )
 
 
 def rule_message(option_sets: dict[str, OptionSet], when: str, require: str) -> str:
@@ -147,9 +211,9 @@ def count_message(option_set: OptionSet) -> str:
 
 
 class _Compiler:
-    def __init__(self, model: ProductModel) -> None:
+    def __init__(self, model: ProductModel, limits: CompileLimits = DEFAULT_LIMITS) -> None:
         self.model = model
-        self.cnf = Cnf()
+        self.cnf = Cnf(limits.max_variables, limits.max_clauses)
         self.option_sets = model.option_set_index
         self.sets: dict[str, SetEncoding] = {}
         self.constraints: list[ConstraintInfo] = []
@@ -160,12 +224,13 @@ class _Compiler:
         for rule in self.model.rules:
             when = condition(rule.when, self.option_sets) if rule.when.strip() else None
             self.parsed.append((when, condition(rule.require, self.option_sets)))
-        read_length, read_count = set(), set()
+        read_length: set[str] = set()
+        read_count: set[str] = set()
         for when, require in self.parsed:
             for node in (when, require):
                 for sub in node.walk() if node is not None else ():
                     if isinstance(sub, Call) and sub.function in ("len", "count"):
-                        (read_length if sub.function == "len" else read_count).add(sub.args[0].code)
+                        (read_length if sub.function == "len" else read_count).add(code_of(sub.args[0]))
         for index, option_set in enumerate(self.model.option_sets):
             self.sets[option_set.code] = self.encode_set(
                 index, option_set, option_set.code in read_length, option_set.code in read_count
@@ -228,14 +293,14 @@ class _Compiler:
             return SetEncoding(code, kind, index, var, projection=(lit,), value_index={False: 0, True: 1})
         if kind is Kind.NUMBER:
             values = number_values(option_set)
-            var = cnf.order_var(values)
-            self.numeric_vars[("number", code)] = var
+            number = cnf.order_var(values)
+            self.numeric_vars[("number", code)] = number
             return SetEncoding(
                 code,
                 kind,
                 index,
-                var,
-                projection=tuple(var.ge[1:-1]),
+                number,
+                projection=tuple(number.ge[1:-1]),
                 value_index={value: i for i, value in enumerate(values)},
             )
         if kind is Kind.TEXT:
@@ -243,24 +308,24 @@ class _Compiler:
             if not read_length and lengths:
                 positive = [length for length in lengths if length > 0]
                 lengths = tuple(([0] if lengths[0] == 0 else []) + positive[:1])
-            var = cnf.order_var(lengths)
+            length = cnf.order_var(lengths)
             if read_length:
-                self.numeric_vars[("len", code)] = var
-            projection = (var.ge[1],) if len(lengths) > 1 and lengths[0] == 0 else ()  # empty or not
+                self.numeric_vars[("len", code)] = length
+            projection = (length.ge[1],) if len(lengths) > 1 and lengths[0] == 0 else ()  # empty or not
             return SetEncoding(
                 code,
                 kind,
                 index,
-                var,
+                length,
                 text_exact=read_length,
                 projection=projection,
                 value_index={length: i for i, length in enumerate(lengths)},
             )
         options = tuple(option.code for option in option_set.options)
-        lits = tuple(cnf.new_var() for _ in options)
+        option_lits = tuple(cnf.new_var() for _ in options)
         count = None
-        if read_count or option_set.min_count > 0 or max_count(option_set) < len(options):
-            count = cnf.counter(lits)
+        if read_count:  # rules compare its count: the whole order variable 0..n
+            count = cnf.counter(option_lits)
             self.numeric_vars[("count", code)] = count
         return SetEncoding(
             code,
@@ -268,9 +333,9 @@ class _Compiler:
             index,
             None,
             options=options,
-            option_lits=lits,
+            option_lits=option_lits,
             count=count,
-            projection=lits,
+            projection=option_lits,
             value_index={option: i for i, option in enumerate(options)},
         )
 
@@ -283,10 +348,14 @@ class _Compiler:
     def encode_count_limit(self, option_set: OptionSet) -> None:
         encoding = self.sets[option_set.code]
         low, high = option_set.min_count, max_count(option_set)
-        if encoding.count is None:
-            return
-        ge = encoding.count.ge
-        body = self.cnf.and_([ge[low], -ge[high + 1]])
+        if low <= 0 and high >= len(encoding.options):
+            return  # no limit
+        if encoding.count is not None:
+            ge = encoding.count.ge
+            body = self.cnf.and_([ge[low], -ge[high + 1]])
+        else:  # only the limits: linear in the number of options (one clause for "at least one")
+            lits = encoding.option_lits
+            body = self.cnf.and_([self.cnf.at_least(lits, low), -self.cnf.at_least(lits, high + 1)])
         selector = self.cnf.new_var()
         info = ConstraintInfo(
             f"{option_set.code}.count",
@@ -299,7 +368,7 @@ class _Compiler:
         )
         self.add_constraint(info, body)
 
-    def encode_rule(self, rule, when: Node | None, require: Node) -> None:
+    def encode_rule(self, rule: Rule, when: Node | None, require: Node) -> None:
         names = require.names() | (when.names() if when is not None else frozenset())
         option_sets = tuple(sorted(names, key=lambda code: self.sets[code].index))
         message = rule.message or rule_message(self.option_sets, rule.when, rule.require)
@@ -327,11 +396,8 @@ class _Compiler:
         )
         self.add_constraint(info, self.cnf.or_([-when_lit, require_lit]))
 
-    def encode_table(self, table) -> None:
-        variables = []
-        for code in table.option_sets:
-            encoding = self.sets[code]
-            variables.append(encoding.var)
+    def encode_table(self, table: Table) -> None:
+        variables = [self.sets[code].domain for code in table.option_sets]
         rows = []
         for row in table.rows:
             rows.append(
@@ -364,7 +430,7 @@ class _Compiler:
         if isinstance(node, Literal):
             return TRUE if node.value else FALSE
         if isinstance(node, Name):  # a boolean set
-            return self.sets[node.code].var.lits[1]
+            return self.sets[node.code].direct.lits[1]
         if isinstance(node, Not):
             return -self.lit(node.operand)
         if isinstance(node, BoolOp):
@@ -380,13 +446,13 @@ class _Compiler:
         if op in ("in", "not in"):
             if isinstance(right, TupleLiteral):
                 if left.type is Type.SYMBOL:
-                    encoding = self.sets[left.code]
-                    codes = {item.value for item in right.items}
-                    lit = self.cnf.or_(encoding.var.lits[encoding.value_index[code]] for code in codes)
+                    encoding = self.sets[code_of(left)]
+                    codes = {value_of(item) for item in right.items}
+                    lit = self.cnf.or_(encoding.direct.lits[encoding.value_index[code]] for code in codes)
                     return -lit if negate else lit
                 return self.numeric(node)
-            encoding = self.sets[right.code]  # 'code' in multi
-            lit = encoding.option_lits[encoding.value_index[left.value]]
+            encoding = self.sets[code_of(right)]  # 'code' in multi
+            lit = encoding.option_lits[encoding.value_index[value_of(left)]]
             return -lit if negate else lit
         if left.type is Type.NUMBER:
             return self.numeric(node)
@@ -394,14 +460,14 @@ class _Compiler:
             lit = self.cnf.iff(self.lit(left), self.lit(right))
             return -lit if negate else lit
         name, literal = (left, right) if isinstance(left, Name) else (right, left)
-        encoding = self.sets[name.code]
+        encoding = self.sets[code_of(name)]
         if encoding.kind is Kind.TEXT:
-            var = encoding.var
+            var = encoding.order
             nonempty = var.ge[1] if var.values and var.values[0] == 0 else TRUE
             if not var.values:
                 nonempty = FALSE
             return nonempty if negate else -nonempty
-        lit = encoding.var.lits[encoding.value_index[literal.value]]
+        lit = encoding.direct.lits[encoding.value_index[value_of(literal)]]
         return -lit if negate else lit
 
     # -- arithmetic ------------------------------------------------------------------------------
@@ -445,7 +511,7 @@ class _Compiler:
             if budget[0] < 0:
                 raise _TooLarge(what, combinations)
 
-        def satisfying(env: dict) -> list[tuple[int, int]]:
+        def satisfying(env: Env) -> list[tuple[int, int]]:
             """The runs of indices of the last term's values that satisfy the comparison."""
             values = last_var.values
             size = len(values)
@@ -460,10 +526,13 @@ class _Compiler:
                 env.pop(last_key, None)
                 return runs(allowed)
 
+            measure = difference
+            assert measure is not None
+
             def diff(index: int) -> Decimal:
                 spend(1)
                 env[last_key] = Decimal(values[index])
-                result = difference(env)
+                result = measure(env)
                 env.pop(last_key, None)
                 return result
 
@@ -471,7 +540,8 @@ class _Compiler:
                 return [(0, size - 1)] if size and _compare_zero(node.op, diff(0)) else []
             sign = direction  # sign * (left - right) never goes down as the index grows
 
-            def first(test) -> int:  # the first index where test(sign * d) holds (test is monotone)
+            def first(test: Callable[[Decimal], bool]) -> int:
+                """The first index where ``test(sign * d)`` holds (``test`` is monotone)."""
                 low, high = 0, size
                 while low < high:
                     middle = (low + high) // 2
@@ -503,7 +573,7 @@ class _Compiler:
                     merged.append((start, end))
             return merged
 
-        def build(level: int, env: dict) -> int:
+        def build(level: int, env: Env) -> int:
             if level == last:
                 return cnf.member_runs(last_var, satisfying(env))
             var, key = variables[level], keys[level]
@@ -521,19 +591,29 @@ def _compare_zero(op: str, difference: Decimal) -> bool:
     return COMPARISONS[op](difference, 0)
 
 
-def _difference(node: Compare):
-    """``left - right`` as a function of the terms (None for membership tests)."""
+class _Difference:
+    """``left - right`` of a comparison, as a function of the terms' values and as a tree."""
+
+    __slots__ = ("left", "node", "right")
+
+    def __init__(self, node: Compare) -> None:
+        self.left, self.right = _numeric_function(node.left), _numeric_function(node.right)
+        self.node = Arithmetic("-", node.left, node.right, node.position)
+
+    def __call__(self, env: Env) -> Decimal:
+        return self.left(env) - self.right(env)
+
+
+def _difference(node: Compare) -> _Difference | None:
+    """``left - right`` (None for membership tests)."""
     if node.op in ("in", "not in"):
         return None
-    left, right = _numeric_function(node.left), _numeric_function(node.right)
-    function = lambda env: left(env) - right(env)  # noqa: E731
-    function.node = Arithmetic("-", node.left, node.right, node.position)
-    return function
+    return _Difference(node)
 
 
-def _direction(function, key: tuple[str, str], env: dict) -> int | None:
-    """How ``function`` (a difference from :func:`_difference`) moves as the term ``key`` grows,
-    the other terms fixed by ``env``: 1 (never down), -1 (never up), 0 (constant), None (unknown)."""
+def _direction(function: _Difference, key: tuple[str, str], env: Env) -> int | None:
+    """How ``function`` moves as the term ``key`` grows, the other terms fixed by ``env``: 1 (never
+    down), -1 (never up), 0 (constant), None (unknown)."""
     return _node_direction(function.node, key, env)
 
 
@@ -547,7 +627,7 @@ def _combine(first: int | None, second: int | None) -> int | None:
     return None
 
 
-def _node_direction(node: Node, key: tuple[str, str], env: dict) -> int | None:
+def _node_direction(node: Node, key: tuple[str, str], env: Env) -> int | None:
     atom = _atom(node)
     if atom is not None:
         return 1 if atom == key else 0
@@ -572,7 +652,7 @@ def _node_direction(node: Node, key: tuple[str, str], env: dict) -> int | None:
     if isinstance(node, Call):
         directions = [_node_direction(arg, key, env) for arg in node.args]
         if node.function in ("min", "max"):
-            result = 0
+            result: int | None = 0
             for direction in directions:
                 result = _combine(result, direction)
             return result
@@ -590,15 +670,16 @@ def _atom(node: Node) -> tuple[str, str] | None:
     if isinstance(node, Name) and node.type is Type.NUMBER:
         return ("number", node.code)
     if isinstance(node, Call) and node.function in ("count", "len"):
-        return (node.function, node.args[0].code)
+        return (node.function, code_of(node.args[0]))
     return None
 
 
-def _predicate(node: Compare):
+def _predicate(node: Compare) -> Callable[[Env], bool]:
     """A Python function of the numeric terms' values (keyed like :func:`_atom`) for a comparison."""
     value = _numeric_function(node.left)
     if node.op in ("in", "not in"):
-        items = frozenset(item.value for item in node.right.items)
+        assert isinstance(node.right, TupleLiteral)
+        items = frozenset(value_of(item) for item in node.right.items)
         if node.op == "in":
             return lambda env: value(env) in items
         return lambda env: value(env) not in items
@@ -607,7 +688,7 @@ def _predicate(node: Compare):
     return lambda env: compare(value(env), other(env))
 
 
-def _numeric_function(node: Node):
+def _numeric_function(node: Node) -> Callable[[Env], Any]:
     key = _atom(node)
     if key is not None:
         return lambda env: env[key]
@@ -635,4 +716,12 @@ def _numeric_function(node: Node):
     raise AssertionError(f"not a number: {node!r}")  # pragma: no cover
 
 
-__all__ = ["MAX_ARITHMETIC_EVALUATIONS", "CompiledModel", "ConstraintInfo", "SetEncoding", "compile_model"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_ARITHMETIC_EVALUATIONS",
+    "CompileLimits",
+    "CompiledModel",
+    "ConstraintInfo",
+    "SetEncoding",
+    "compile_model",
+]

@@ -15,10 +15,14 @@ from .pricing import BreakMode, CostModel, PriceModel, PriceRule, QuantityBreak
 ZERO = Decimal(0)
 
 
-def _decimal(value: Any, default: Decimal | None = ZERO) -> Decimal | None:
+def _decimal(value: Any, default: Decimal = ZERO) -> Decimal:
     if value is None:
         return default
     return Decimal(str(value))
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _option(data: Mapping[str, Any]) -> Option:
@@ -55,8 +59,8 @@ def option_set_from_document(data: Mapping[str, Any]) -> OptionSet:
         options=tuple(_option(option) for option in data.get("options", ())),
         min_count=int(data.get("min_count", 0)),
         max_count=None if data.get("max_count") is None else int(data["max_count"]),
-        minimum=_decimal(data.get("minimum"), None),
-        maximum=_decimal(data.get("maximum"), None),
+        minimum=_optional_decimal(data.get("minimum")),
+        maximum=_optional_decimal(data.get("maximum")),
         step=_decimal(data.get("step"), Decimal(1)),
         unit=data.get("unit", ""),
         max_length=int(data.get("max_length", 0)),
@@ -118,7 +122,7 @@ def _cost_model(data: Mapping[str, Any] | None) -> CostModel:
     if data is None:
         return CostModel()
     defaults = CostModel()
-    values = {}
+    values: dict[str, Any] = {}
     for field in fields(CostModel):
         default = getattr(defaults, field.name)
         raw = data.get(field.name, default)
@@ -143,8 +147,8 @@ def price_model_from_document(document: Mapping[str, Any]) -> PriceModel:
                 code=rule["code"],
                 label=rule.get("label", rule["code"]),
                 when=rule.get("when", ""),
-                amount=_decimal(rule.get("amount"), None),
-                percent=_decimal(rule.get("percent"), None),
+                amount=_optional_decimal(rule.get("amount")),
+                percent=_optional_decimal(rule.get("percent")),
             )
             for rule in pricing.get("price_rules", ())
         ),

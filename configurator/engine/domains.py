@@ -5,25 +5,29 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import lru_cache
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any, cast
 
-try:  # Python 3.11+
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
-from .model import Kind, OptionSet
+from .model import Kind, OptionSet, Value
 
 
 def number_values(option_set: OptionSet) -> tuple[Decimal, ...]:
     """The stepped domain ``minimum, minimum + step, ... <= maximum``."""
+    low, high = number_bounds(option_set)
     values = []
-    value = option_set.minimum
-    while value <= option_set.maximum:
+    value = low
+    while value <= high:
         values.append(value)
         value += option_set.step
     return tuple(values)
+
+
+def number_bounds(option_set: OptionSet) -> tuple[Decimal, Decimal]:
+    """A number set's minimum and maximum (model validation makes sure both are there)."""
+    low, high = option_set.minimum, option_set.maximum
+    assert low is not None and high is not None, f"{option_set.code} is a number set without bounds"
+    return low, high
 
 
 def text_lengths(option_set: OptionSet) -> tuple[int, ...]:
@@ -74,7 +78,7 @@ def _lengths(items: list, cap: int) -> set[int]:
     return result
 
 
-def _item_lengths(op, av, cap: int) -> set[int]:
+def _item_lengths(op: Any, av: Any, cap: int) -> set[int]:
     c = _sre_constants
     if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN, c.RANGE, c.CATEGORY):
         return {1}
@@ -111,7 +115,7 @@ def _item_lengths(op, av, cap: int) -> set[int]:
     raise _Unknown(op)
 
 
-def empty_value(option_set: OptionSet) -> tuple[bool, object]:
+def empty_value(option_set: OptionSet) -> tuple[bool, Value]:
     """``(True, value)`` when an open set reads as an empty value, else ``(False, None)``."""
     kind = option_set.kind
     if kind is Kind.SINGLE and not option_set.required:
@@ -125,19 +129,20 @@ def empty_value(option_set: OptionSet) -> tuple[bool, object]:
     return False, None
 
 
-def default_value(option_set: OptionSet) -> tuple[bool, object]:
+def default_value(option_set: OptionSet) -> tuple[bool, Value]:
     """``(True, value)`` when the set has a default, as an engine value."""
     default = option_set.default
     if default is None:
         return False, None
     if option_set.kind is Kind.MULTI:
+        assert isinstance(default, (tuple, list, frozenset))
         return True, frozenset(default)
     if option_set.kind is Kind.TEXT and default == "" and option_set.required:
         return False, None
-    return True, default
+    return True, cast(Value, default)
 
 
-def effective_value(option_set: OptionSet) -> tuple[bool, object]:
+def effective_value(option_set: OptionSet) -> tuple[bool, Value]:
     """What an open set reads as in validation: its default, else its empty value."""
     found, value = default_value(option_set)
     if found:

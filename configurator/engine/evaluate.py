@@ -34,6 +34,7 @@ def holds(constraint: ConstraintInfo, config: Mapping[str, Any]) -> bool:
     if kind == "rule":
         if constraint.when is not None and not constraint.when.evaluate(config):
             return True
+        assert constraint.require is not None
         return bool(constraint.require.evaluate(config))
     size = len(config[constraint.option_sets[0]])
     return constraint.minimum <= size <= constraint.maximum
@@ -46,6 +47,7 @@ def violated(constraint: ConstraintInfo, config: Mapping[str, Any]) -> bool:
         when = True if constraint.when is None else kleene(constraint.when, config)
         if when is False:
             return False
+        assert constraint.require is not None
         require = kleene(constraint.require, config)
         return when is True and require is False
     if kind == "table":

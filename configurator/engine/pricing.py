@@ -30,7 +30,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from .domains import effective_value
 from .errors import ExpressionError
 from .evaluate import kleene
 from .expressions import condition
@@ -185,19 +184,8 @@ class Pricer:
         ]
 
     # -- configurations ------------------------------------------------------------------------
-
-    def effective(self, selections: Mapping[str, Any]) -> dict[str, Any]:
-        """The configuration as it stands: choices, else defaults, else empty values; sets with
-        none of these stay out."""
-        config: dict[str, Any] = {}
-        for option_set in self.model.option_sets:
-            if option_set.code in selections:
-                config[option_set.code] = selections[option_set.code]
-            else:
-                found, value = effective_value(option_set)
-                if found:
-                    config[option_set.code] = value
-        return config
+    # A configuration to price is the engine's effective configuration
+    # (``Configurator.effective(selections).values``): the one meaning validation reads too.
 
     def charges(self, config: Mapping[str, Any]) -> list[Charge]:
         charges: list[Charge] = []
@@ -312,7 +300,11 @@ class Pricer:
         for rule, node in zip(model.price_rules, self._conditions, strict=True):
             if node is not None and kleene(node, config) is not True:
                 continue
-            amount = rule.amount if rule.amount is not None else before_rules * rule.percent / HUNDRED
+            if rule.amount is not None:
+                amount = rule.amount
+            else:
+                assert rule.percent is not None, "a price rule has an amount or a percent"
+                amount = before_rules * rule.percent / HUNDRED
             lines.append(PriceLine("rule", rule.code, rule.label, money(amount)))
         unit_price = sum((line.amount for line in lines), ZERO)
         if unit_price < 0:

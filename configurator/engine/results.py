@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from .model import Kind, Value
 
@@ -92,14 +93,45 @@ class Conflict:
     repairs: tuple[Repair, ...]
 
 
+class Origin(StrEnum):
+    """Where a set's value in the effective configuration comes from (docs/engine.md, "One meaning")."""
+
+    #: the customer's choice (a multiple choice: the ticked options, plus any the choices force in)
+    CHOSEN = "chosen"
+    #: the only value left: forced by the choices and the defaults taken before it
+    IMPLIED = "implied"
+    #: the set's default, or without one its empty value (none, no, nothing, an empty text)
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveConfiguration:
+    """The one configuration that validation, price, production mode and lead time all read:
+    the customer's choices, what they force, then each open set's default where it still fits;
+    a set with none of these is ``missing``. When the choices are consistent, a complete effective
+    configuration is valid."""
+
+    consistent: bool
+    #: option-set code -> value, in model order, for every set that is not missing
+    values: dict[str, Value]
+    origins: dict[str, Origin]
+    missing: tuple[str, ...]
+    #: decided multiple choices: the options the choices force in beyond the ticked ones
+    added: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
 @dataclass(frozen=True, slots=True)
 class Validation:
     #: Some complete valid configuration extends the choices.
     consistent: bool
-    #: Every option set that needs a decision has one (open sets with a default or an empty
-    #: value count as decided by it).
+    #: The effective configuration has a value for every option set.
     complete: bool
-    #: Complete, and the configuration as it stands satisfies every constraint.
+    #: Complete, and the effective configuration satisfies every constraint (for consistent
+    #: choices: exactly when complete).
     valid: bool
     missing: tuple[str, ...]
     errors: tuple[ConstraintRef, ...]
@@ -108,6 +140,8 @@ class Validation:
 @dataclass(frozen=True, slots=True)
 class Guidance:
     validation: Validation
+    #: the effective configuration that ``validation`` reads, and price, mode and lead time too
+    effective: EffectiveConfiguration
     option_sets: tuple[OptionSetGuidance, ...]
     conflict: Conflict | None
     solver_calls: int
@@ -117,14 +151,29 @@ class Guidance:
 
 
 @dataclass(frozen=True, slots=True)
+class Addition:
+    """Options a completion adds to a multiple choice the customer decided, and why: a minimal set
+    of choices and constraints under which the options ticked (plus any the choices force) cannot
+    stand alone."""
+
+    option_set: str
+    added: frozenset[str]
+    reason: Explanation
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
-    """A complete, valid configuration extending the choices: every option set decided."""
+    """A complete, valid configuration extending the choices: every option set decided. It starts
+    from the effective configuration and decides only what that leaves missing (the cheapest way)."""
 
     selections: dict[str, Value]
+    #: the open sets whose default (or empty value) the completion took
     defaults_used: tuple[str, ...]
     #: Text sets that must be filled in and that the engine cannot invent (left out of
     #: ``selections``): any text of an allowed length matching the pattern completes the configuration.
     missing: tuple[str, ...] = ()
+    #: decided multiple choices the completion had to add options to, with the reason
+    additions: tuple[Addition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

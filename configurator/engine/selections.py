@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
+from .domains import number_bounds
 from .errors import SelectionError
 from .model import Kind, OptionSet, ProductModel, Value
+from .patterns import full_match
 from .validation import in_number_domain
-
-
-@lru_cache(maxsize=512)
-def _compiled_pattern(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
 
 
 def _number(raw: Any) -> Decimal | None:
@@ -74,10 +69,8 @@ def parse_value(
         if value is None:
             return None, ["must be a number"]
         if not in_number_domain(option_set, value):
-            return None, [
-                f"must be one of {option_set.minimum}, {option_set.minimum + option_set.step}, "
-                f"... {option_set.maximum}"
-            ]
+            low, high = number_bounds(option_set)
+            return None, [f"must be one of {low}, {low + option_set.step}, ... {high}"]
         return value, []
     if kind is Kind.TEXT:
         if not isinstance(raw, str):
@@ -86,7 +79,7 @@ def parse_value(
             return None, ["a text is required"]
         if len(raw) > option_set.max_length:
             return None, [f"must be at most {option_set.max_length} characters"]
-        if raw and option_set.pattern and not _compiled_pattern(option_set.pattern).fullmatch(raw):
+        if raw and option_set.pattern and not full_match(option_set.pattern, raw):
             return None, ["does not have the expected format"]
         return raw, []
     if not isinstance(raw, bool):

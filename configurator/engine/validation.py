@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .domains import number_bounds
 from .errors import ExpressionError
 from .expressions import condition
 from .expressions.tokenizer import KEYWORDS
 from .model import Kind, OptionSet, ProductModel, Table
+from .patterns import full_match, pattern_error
 
 OPTION_SET_CODE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OPTION_CODE_RE = re.compile(r"^[^'\"\\\s](?:[^'\"\\\n\r\t]*[^'\"\\\s])?$")
@@ -31,13 +33,15 @@ class ModelIssue:
 
 
 def number_domain_size(option_set: OptionSet) -> int:
-    return int((option_set.maximum - option_set.minimum) // option_set.step) + 1
+    low, high = number_bounds(option_set)
+    return int((high - low) // option_set.step) + 1
 
 
 def in_number_domain(option_set: OptionSet, value: Decimal) -> bool:
-    if not option_set.minimum <= value <= option_set.maximum:
+    low, high = number_bounds(option_set)
+    if not low <= value <= high:
         return False
-    return (value - option_set.minimum) % option_set.step == 0
+    return (value - low) % option_set.step == 0
 
 
 def validate_model(model: ProductModel) -> list[ModelIssue]:
@@ -217,20 +221,18 @@ def _check_text(option_set: OptionSet, path: str, issues: list[ModelIssue]) -> N
         issues.append(
             ModelIssue(f"{path}.max_length", "out_of_range", f"must be between 1 and {MAX_TEXT_LENGTH}")
         )
-    pattern = None
+    usable = False
     if option_set.pattern:
-        try:
-            pattern = re.compile(option_set.pattern)
-        except re.error as error:
-            issues.append(
-                ModelIssue(f"{path}.pattern", "invalid_pattern", f"not a regular expression: {error}")
-            )
+        reason = pattern_error(option_set.pattern)
+        if reason is not None:
+            issues.append(ModelIssue(f"{path}.pattern", "invalid_pattern", reason))
+        usable = reason is None
     default = option_set.default
     if default is None or default == "":
         return
     if not isinstance(default, str) or len(default) > option_set.max_length:
         issues.append(ModelIssue(f"{path}.default", "too_long", "longer than max_length"))
-    elif pattern is not None and not pattern.fullmatch(default):
+    elif usable and not full_match(option_set.pattern, default):
         issues.append(ModelIssue(f"{path}.default", "pattern", "does not match the pattern"))
 
 

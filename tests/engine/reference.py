@@ -143,28 +143,99 @@ class Reference:
             )
         return len(projected)
 
-    def effective(self, choices: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def read_as_is(self, choices: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Choices, then each open set's default, else its empty value, unchecked (how inconsistent
+        choices are read); sets with neither are missing."""
         config: dict[str, Any] = {}
         missing = []
         for code, option_set in self.sets.items():
             if code in choices:
                 config[code] = choices[code]
-            elif option_set.default is not None and not (
-                option_set.kind is Kind.TEXT and option_set.default == "" and option_set.required
-            ):
-                default = option_set.default
-                config[code] = frozenset(default) if option_set.kind is Kind.MULTI else default
-            elif option_set.kind is Kind.SINGLE and not option_set.required:
-                config[code] = None
+                continue
+            found, value = self.proposal(option_set)
+            if found and not (option_set.kind is Kind.MULTI and option_set.default is None):
+                config[code] = value
             elif option_set.kind is Kind.MULTI and option_set.min_count == 0:
                 config[code] = frozenset()
-            elif option_set.kind is Kind.TEXT and not option_set.required:
-                config[code] = ""
-            elif option_set.kind is Kind.BOOLEAN:
-                config[code] = False
             else:
                 missing.append(code)
         return config, missing
+
+    @staticmethod
+    def proposal(option_set: OptionSet) -> tuple[bool, Any]:
+        """An open set's default, else its empty value; a multiple choice: its default or nothing."""
+        kind = option_set.kind
+        default = option_set.default
+        if default is not None and not (kind is Kind.TEXT and default == "" and option_set.required):
+            return True, frozenset(default) if kind is Kind.MULTI else default
+        if kind is Kind.MULTI:
+            return True, frozenset()
+        if kind is Kind.SINGLE and not option_set.required:
+            return True, None
+        if kind is Kind.TEXT and not option_set.required:
+            return True, ""
+        if kind is Kind.BOOLEAN:
+            return True, False
+        return False, None
+
+    def effective(self, choices: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The effective configuration by its definition (docs/engine.md, "One meaning"), by brute
+        force over the valid configurations: (values by set, missing sets in model order)."""
+        values, missing, _ = self.effective_with_origins(choices)
+        return values, missing
+
+    def effective_with_origins(self, choices: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], dict]:
+        """The same, and where each value comes from: "chosen", "default" or "implied"."""
+        pool = self.completions(choices)
+        if not pool:
+            values, missing = self.read_as_is(choices)
+            return values, missing, {code: "chosen" if code in choices else "default" for code in values}
+        values: dict[str, Any] = {code: choices[code] for code in self.sets if code in choices}
+        origins = dict.fromkeys(values, "chosen")
+        missing: set[str] = set()
+
+        def multi(code: str, base: frozenset, pool: list[dict]) -> tuple[frozenset | None, list[dict]]:
+            above = [c for c in pool if base <= c[code]]
+            if not above:
+                return None, pool
+            forced = frozenset.intersection(*(c[code] for c in above))
+            taken = base | forced
+            exact = [c for c in pool if c[code] == taken]
+            return (taken, exact) if exact else (None, pool)
+
+        for code, option_set in self.sets.items():  # 2. decided multiple choices
+            if code in choices and option_set.kind is Kind.MULTI:
+                taken, pool = multi(code, choices[code], pool)
+                if taken is None:
+                    missing.add(code)
+                    del values[code]
+                else:
+                    values[code] = taken
+        for code, option_set in self.sets.items():  # 3. open sets: defaults where they fit
+            if code in choices:
+                continue
+            found, value = self.proposal(option_set)
+            if not found:
+                continue
+            if option_set.kind is Kind.MULTI:
+                taken, pool = multi(code, value, pool)
+                if taken is not None:
+                    values[code], origins[code] = taken, "default"
+                continue
+            if option_set.kind is Kind.TEXT:
+                exact = [c for c in pool if len(c[code]) == len(value)]
+            else:
+                exact = [c for c in pool if c[code] == value and type(c[code]) is type(value)]
+            if exact:
+                pool = exact
+                values[code], origins[code] = value, "default"
+        for code, option_set in self.sets.items():  # 4. the only value left
+            if code in values or code in missing or option_set.kind in (Kind.MULTI, Kind.TEXT):
+                continue
+            left = {c[code] for c in pool}
+            if len(left) == 1:
+                values[code], origins[code] = next(iter(left)), "implied"
+        return values, [code for code in self.sets if code not in values], origins
 
     def definitely_violated(self, code: str, partial: Mapping[str, Any]) -> bool:
         """Violated for every value of the sets missing from ``partial``."""

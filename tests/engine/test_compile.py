@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from configurator.engine import Configurator, EngineError, ModelError, compile_model
+from configurator.engine.compile import CompileLimits
 from configurator.engine.model import Kind, Option, OptionSet, ProductModel, Rule, Table
 
 
@@ -113,3 +114,46 @@ def test_cheapest_completion_does_not_charge_a_required_text_for_its_length():
     completion = Configurator(compile_model(model)).complete({})
     assert completion.selections == {"s": "cheap"}
     assert completion.missing == ("t",)
+
+
+def big_multi(options: int, sets: int = 1, **limits) -> ProductModel:
+    return ProductModel(
+        "big",
+        tuple(
+            OptionSet(
+                f"m{index}",
+                f"Many {index}",
+                Kind.MULTI,
+                options=tuple(Option(f"o{number}", f"Option {number}") for number in range(options)),
+                **limits,
+            )
+            for index in range(sets)
+        ),
+    )
+
+
+def test_count_limits_are_encoded_linearly():
+    """Issue 14: five 1,000-option multiple choices with min_count 1 wrote 10 million clauses. At
+    least one is one clause now; a small maximum a counter as wide as the maximum."""
+    compiled = compile_model(big_multi(1000, sets=5, min_count=1))
+    assert compiled.nvars < 5 * 1000 + 20 and len(compiled.clauses) < 5 * 1000 + 20
+    at_most_three = compile_model(big_multi(1000, max_count=3))
+    assert at_most_three.nvars < 5 * 1000 and len(at_most_three.clauses) < 4 * 4 * 1000 + 10
+    configurator = Configurator(at_most_three)
+    assert not configurator.validate({"m0": ["o1", "o2", "o3", "o4"]}).consistent
+    assert configurator.validate({"m0": ["o1", "o2", "o3"]}).valid
+    nothing = Configurator(compiled).validate({"m0": []})  # a lower bound: at least one more is missing
+    assert nothing.consistent and "m0" in nothing.missing
+
+
+def test_size_limits_are_checked_at_compile_with_the_limit_named():
+    model = big_multi(300, min_count=1)
+    with pytest.raises(ModelError) as caught:
+        compile_model(model, CompileLimits(max_variables=200))
+    assert caught.value.issues[0].code == "model_too_large"
+    assert "more than 200 variables (limit max_variables)" in str(caught.value)
+    with pytest.raises(ModelError, match=r"more than 100 clauses \(limit max_clauses\)"):
+        compile_model(model, CompileLimits(max_clauses=100))
+    with pytest.raises(ModelError, match=r"bytes compiled, over the limit of 1,000 \(limit max_bytes\)"):
+        compile_model(model, CompileLimits(max_bytes=1000))
+    assert compile_model(model).nvars > 300

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from pysat.solvers import Solver
 
 from configurator.engine import Configurator, analyse, compile_model, count_configurations
-from configurator.engine import configurator as configurator_module
 from configurator.engine.document import model_from_document
 from configurator.engine.model import Kind
+from configurator.engine.tuning import Tuning
 
 from .strategies import models, selections
 
@@ -57,10 +57,10 @@ def sequences(draw):
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )
 @given(sequences())
-def test_answers_do_not_depend_on_earlier_calls(monkeypatch_module, case):
+def test_answers_do_not_depend_on_earlier_calls(case):
     model, selection_list = case
     compiled = compile_model(model)
-    shared = Configurator(compiled)
+    shared = Configurator(compiled, tuning=REBUILD_ALWAYS)
     for chosen in selection_list * 2:
         fresh = Configurator(pickle.loads(pickle.dumps(compiled)))
         assert comparable(shared.guide(chosen)) == comparable(fresh.guide(chosen))
@@ -76,13 +76,8 @@ def test_rc2_repairs_agree_with_hitting_sets(case):
     model, selection_list = case
     compiled = compile_model(model)
     expected = [Configurator(compiled).repairs(chosen) for chosen in selection_list]
-    patch = pytest.MonkeyPatch()
-    patch.setattr(configurator_module, "MAX_HITTING_CANDIDATES", -1)  # always RC2
-    try:
-        rc2 = Configurator(compiled)
-        assert [rc2.repairs(chosen) for chosen in selection_list] == expected
-    finally:
-        patch.undo()
+    rc2 = Configurator(compiled, tuning=Tuning(max_hitting_candidates=-1))  # always RC2
+    assert [rc2.repairs(chosen) for chosen in selection_list] == expected
 
 
 @settings(
@@ -93,29 +88,23 @@ def test_speed_switches_do_not_change_answers(case):
     model, selection_list = case
     compiled = compile_model(model)
     expected = [comparable(Configurator(compiled).guide(chosen)) for chosen in selection_list]
-    for neighbours, prefer in (("all", True), ("none", False)):
-        patch = pytest.MonkeyPatch()
-        patch.setattr(configurator_module, "NEIGHBOURS", neighbours)
-        patch.setattr(configurator_module, "PREFER_UNCOVERED", prefer)
-        try:
-            configurator = Configurator(compiled)
-            assert [comparable(configurator.guide(chosen)) for chosen in selection_list] == expected
-        finally:
-            patch.undo()
+    tunings = [
+        Tuning(neighbours="first", prefer_uncovered=True),
+        Tuning(neighbours="none", prefer_uncovered=False),
+        Tuning(witness_pool=1, max_pairs=1, stored_explanations=1, neighbour_proofs=0),
+    ]
+    for tuning in tunings:
+        configurator = Configurator(compiled, tuning=tuning)
+        assert [comparable(configurator.guide(chosen)) for chosen in selection_list] == expected
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    """Rebuild the solver very often so that the rebuild path is exercised."""
-    patch = pytest.MonkeyPatch()
-    patch.setattr(configurator_module, "REBUILD_AFTER", -10_000)  # a rebuild before every call
-    yield patch
-    patch.undo()
+#: Rebuild the solver before every call, so that the rebuild path is exercised.
+REBUILD_ALWAYS = Tuning(rebuild_after=-10_000)
 
 
 def naive_guidance(compiled, configurator, chosen):
     """Selectable values by one solver call each (no witnesses, no covering clauses)."""
-    choices = configurator._choices(chosen)
+    choices = configurator.session.choices(chosen)
     result = {}
     with Solver(name="minisat22", bootstrap_with=compiled.clauses) as solver:
         base = [*compiled.selectors, *(lit for choice in choices for lit in choice.lits)]
@@ -200,3 +189,43 @@ def test_count_with_a_timeout_runs_apart_and_falls_back_to_a_bound():
     assert count_configurations(compiled, timeout=60) == exact
     bounded = count_configurations(compiled, timeout=0.001)
     assert not bounded.exact and bounded.value >= exact.value
+
+
+COUNT_SCRIPT = """
+import json, sys
+sys.path.insert(0, {root!r})
+from configurator.engine import compile_model, count_configurations
+from configurator.engine.document import model_from_document
+compiled = compile_model(model_from_document(json.loads(open({path!r}).read())))
+print(count_configurations(compiled, timeout=60).value)
+"""
+
+
+def test_count_with_a_timeout_needs_no_main_guard_in_a_script():
+    """Issue 11: the spawn pool re-imported a script without ``if __name__ == "__main__"``."""
+    import subprocess
+    import sys
+
+    script = COUNT_SCRIPT.format(root=str(ROOT), path=str(PRODUCTS[0]))
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    expected = count_configurations(compile_model(model_from_document(json.loads(PRODUCTS[0].read_text()))))
+    assert int(completed.stdout.split()[-1]) == expected.value
+
+
+def _count_in_daemon(path: str, results) -> None:
+    compiled = compile_model(model_from_document(json.loads(Path(path).read_text())))
+    results.put(count_configurations(compiled, timeout=60).value)
+
+
+def test_count_with_a_timeout_runs_inside_a_daemonic_worker_process():
+    """Celery's prefork pool runs tasks in daemonic processes, which may not start pool children."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(target=_count_in_daemon, args=(str(PRODUCTS[0]), results), daemon=True)
+    worker.start()
+    worker.join(120)
+    expected = count_configurations(compile_model(model_from_document(json.loads(PRODUCTS[0].read_text()))))
+    assert results.get(timeout=5) == expected.value

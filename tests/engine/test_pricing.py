@@ -10,6 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from configurator.engine import Configurator, compile_model
 from configurator.engine.model import Kind, Level, Option, OptionSet, ProductModel
 from configurator.engine.money import quantum, round_money
 from configurator.engine.pricing import (
@@ -109,6 +110,14 @@ COSTS = CostModel(
 )
 
 
+_CONFIGURATOR = Configurator(compile_model(bike()))
+
+
+def effective(selections: dict) -> dict:
+    """The effective configuration the engine prices (docs/engine.md, "One meaning")."""
+    return _CONFIGURATOR.effective(selections).values
+
+
 def pricer(**overrides) -> Pricer:
     fields = {
         "currency": "EUR",
@@ -122,7 +131,7 @@ def pricer(**overrides) -> Pricer:
 
 
 def test_the_standard_product_costs_its_baseline():
-    price, decision = pricer().price(pricer().effective({}), 1)
+    price, decision = pricer().price(effective({}), 1)
     assert [line.kind for line in price.lines] == ["baseline", "option", "option"]
     assert (price.unit_price, price.total, price.premium, price.premium_percent) == (
         D("899.00"),
@@ -136,7 +145,7 @@ def test_the_standard_product_costs_its_baseline():
 
 def test_batch_mode_amortises_the_setups_over_the_batch():
     p = pricer()
-    price, decision = p.price(p.effective({"frame": "steel", "colour": "green"}), 1)
+    price, decision = p.price(effective({"frame": "steel", "colour": "green"}), 1)
     assert decision.mode is Mode.BATCH
     assert decision.setup_key == "colour=green|frame=steel"
     setup = next(line for line in price.lines if line.kind == "setup")
@@ -149,7 +158,7 @@ def test_batch_mode_amortises_the_setups_over_the_batch():
 
 def test_custom_mode_charges_hand_work_and_inspection():
     p = pricer()
-    config = p.effective({"frame": "carbon", "colour": "custom", "saddle": D("81.5"), "engraving": "ANNA"})
+    config = effective({"frame": "carbon", "colour": "custom", "saddle": D("81.5"), "engraving": "ANNA"})
     price, decision = p.price(config, 3)
     assert decision.mode is Mode.CUSTOM
     assert [charge.option_set for charge in decision.reasons] == ["colour", "saddle", "engraving"]
@@ -167,9 +176,9 @@ def test_custom_mode_charges_hand_work_and_inspection():
 
 def test_number_text_and_boolean_charge_only_when_used():
     p = pricer()
-    price, _ = p.price(p.effective({"saddle": D(78), "engraving": "", "wrap": False}), 1)
+    price, _ = p.price(effective({"saddle": D(78), "engraving": "", "wrap": False}), 1)
     assert [line.option_set for line in price.lines if line.kind == "option"] == ["frame", "colour"]
-    price, _ = p.price(p.effective({"wrap": True}), 1)
+    price, _ = p.price(effective({"wrap": True}), 1)
     assert [line.label for line in price.lines if line.option_set == "wrap"] == ["Gift wrap"]
 
 
@@ -180,7 +189,7 @@ def test_price_rules_add_amounts_and_percents_of_the_lines_before_them():
         PriceRule("always", "Handling", "", amount=D("3.50")),
     )
     p = pricer(price_rules=rules)
-    price, _ = p.price(p.effective({"frame": "carbon", "extras": frozenset({"rack", "bell"})}), 1)
+    price, _ = p.price(effective({"frame": "carbon", "extras": frozenset({"rack", "bell"})}), 1)
     rule_lines = [(line.code, line.amount) for line in price.lines if line.kind == "rule"]
     before = sum(line.amount for line in price.lines if line.kind not in ("rule", "floor"))
     assert rule_lines == [
@@ -188,13 +197,13 @@ def test_price_rules_add_amounts_and_percents_of_the_lines_before_them():
         ("carbon_care", round_money(before * D("0.02"), "EUR")),
         ("always", D("3.50")),
     ]
-    price, _ = p.price(p.effective({}), 1)
+    price, _ = p.price(effective({}), 1)
     assert [line.code for line in price.lines if line.kind == "rule"] == ["always"]
 
 
 def test_a_rule_on_an_open_set_without_default_does_not_apply_yet():
     p = pricer(price_rules=(PriceRule("green", "Green tax", "colour == 'green'", amount=D("1")),))
-    config = p.effective({"colour": "green"})
+    config = effective({"colour": "green"})
     del config["frame"]
     price, _ = p.price(config, 1)
     assert [line.code for line in price.lines if line.kind == "rule"] == ["green"]
@@ -203,13 +212,13 @@ def test_a_rule_on_an_open_set_without_default_does_not_apply_yet():
 def test_quantity_breaks_whole_and_graduated():
     breaks = (QuantityBreak(10, D("6")), QuantityBreak(5, D("3")))
     whole = pricer(quantity_breaks=breaks, break_mode=BreakMode.WHOLE)
-    price, _ = whole.price(whole.effective({}), 12)
+    price, _ = whole.price(effective({}), 12)
     assert [(tier.quantity, tier.percent, tier.unit_price) for tier in price.tiers] == [
         (12, D("6"), D("845.06"))
     ]
     assert price.total == D("845.06") * 12
     graduated = pricer(quantity_breaks=breaks, break_mode=BreakMode.GRADUATED)
-    price, _ = graduated.price(graduated.effective({}), 12)
+    price, _ = graduated.price(effective({}), 12)
     assert [(tier.quantity, tier.unit_price) for tier in price.tiers] == [
         (4, D("899.00")),
         (5, D("872.03")),
@@ -220,7 +229,7 @@ def test_quantity_breaks_whole_and_graduated():
 
 def test_discounts_never_take_the_price_below_zero():
     p = pricer(price_rules=(PriceRule("give_away", "Give-away", "", amount=D("-5000")),))
-    price, _ = p.price(p.effective({}), 2)
+    price, _ = p.price(effective({}), 2)
     assert price.lines[-1].kind == "floor"
     assert price.unit_price == 0 and price.total == 0
     assert sum(line.amount for line in price.lines) == 0
@@ -228,13 +237,13 @@ def test_discounts_never_take_the_price_below_zero():
 
 def test_yen_rounds_to_whole_units():
     p = pricer(currency="JPY", baseline_price=D("129999"))
-    price, _ = p.price(p.effective({"frame": "steel"}), 1)
+    price, _ = p.price(effective({"frame": "steel"}), 1)
     assert all(line.amount == line.amount.quantize(D(1)) for line in price.lines)
 
 
 def test_margin_against_unit_cost():
     p = pricer()
-    price, _ = p.price(p.effective({"frame": "steel"}), 2)
+    price, _ = p.price(effective({"frame": "steel"}), 2)
     setup_cost = D("180") / 25
     assert price.unit_cost == D("430") + D("55") + setup_cost
     assert price.margin == price.total - price.unit_cost * 2

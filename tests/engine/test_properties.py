@@ -71,23 +71,31 @@ def as_dict(choices) -> dict:
 def test_validation_matches_the_oracle(case):
     model, selection_list = case
     configurator, ref = setup(model)
-    for chosen in selection_list:
+    for chosen in [{}, *selection_list]:
         validation = configurator.validate(chosen)
-        assert validation.consistent == ref.consistent(chosen)
-        effective, missing = ref.effective(chosen)
-        assert validation.missing == tuple(missing)
+        effective = configurator.effective(chosen)
+        consistent = ref.consistent(chosen)
+        assert validation.consistent == effective.consistent == consistent
+        values, missing = ref.effective(chosen)
+        assert effective.missing == validation.missing == tuple(missing)
+        assert ref.as_domain(effective.values) == ref.as_domain(values)
+        assert list(effective.values) == [code for code in ref.sets if code in values]
         assert validation.complete == (not missing)
+        if consistent:
+            # one meaning: complete and consistent is valid; consistent and incomplete names the rest
+            assert validation.errors == ()
+            assert validation.valid == (not missing)
+            if not missing:
+                assert ref.valid(ref.as_domain(effective.values))
+            continue
+        assert not validation.valid
         reported = {error.code for error in validation.errors}
         for code in ref.constraint_codes():
             sets = _constraint_sets(ref, code)
-            if all(s in effective for s in sets):
-                assert (code in reported) == (not ref.holds(code, effective)), code
+            if all(s in values for s in sets):
+                assert (code in reported) == (not ref.holds(code, values)), code
             elif code in reported:
-                assert ref.definitely_violated(code, effective), code
-        if not missing:
-            assert validation.valid == ref.valid(effective)
-        else:
-            assert not validation.valid
+                assert ref.definitely_violated(code, values), code
 
 
 def _constraint_sets(ref: Reference, code: str) -> tuple[str, ...]:
@@ -281,9 +289,16 @@ def _price(ref: Reference, config: dict, fixed: set) -> Decimal:
     return total
 
 
+def _same(ref: Reference, code: str, left: Any, right: Any) -> bool:
+    """Equal values (texts by their length, the only thing rules read)."""
+    if ref.sets[code].kind is Kind.TEXT:
+        return len(left) == len(right)
+    return left == right and type(left) is type(right)
+
+
 @SETTINGS
 @given(cases())
-def test_complete_keeps_defaults_then_is_cheapest(case):
+def test_complete_starts_from_the_effective_configuration_then_is_cheapest(case):
     model, selection_list = case
     configurator, ref = setup(model)
     for chosen in [{}, *selection_list]:
@@ -292,68 +307,56 @@ def test_complete_keeps_defaults_then_is_cheapest(case):
                 configurator.complete(chosen)
             continue
         completion = configurator.complete(chosen)
-        # defaults, greedily in option-set order
-        fixed = ref.as_domain(chosen)
-        accepted = []
-        for code, option_set in ref.sets.items():
-            if code in chosen or option_set.default is None:
-                continue
-            if option_set.kind is Kind.TEXT and option_set.default == "" and option_set.required:
-                continue
-            default = frozenset(option_set.default) if option_set.kind is Kind.MULTI else option_set.default
-            trial = dict(fixed)
-            trial[code] = ref.as_domain({code: default})[code]
-            if any(
-                ref.extends(c, trial)
-                and all(
-                    c[k] == v for k, v in trial.items() if ref.sets[k].kind is Kind.MULTI and k not in chosen
-                )
-                for c in ref.configs
-            ):
-                fixed = trial
-                accepted.append(code)
-        assert completion.defaults_used == tuple(accepted)
+        values, missing, origins = ref.effective_with_origins(chosen)
+        assert completion.defaults_used == tuple(code for code in ref.sets if origins.get(code) == "default")
         result = completion.selections
-        for code, value in chosen.items():
-            if ref.sets[code].kind is Kind.MULTI:
-                assert value <= result[code]
-            else:
-                assert result[code] == value
-        for code in accepted:
-            assert ref.as_domain({code: result[code]}) == {code: fixed[code]}
         assert set(result) | set(completion.missing) == set(ref.sets)
         for code in completion.missing:
-            assert ref.sets[code].kind is Kind.TEXT
+            assert ref.sets[code].kind is Kind.TEXT and code in missing
+        # what the effective configuration has, the completion keeps
+        for code, value in values.items():
+            assert _same(ref, code, result[code], value), code
+        # a decided multiple choice keeps its ticked options; any option added is said, with why
+        added = {addition.option_set: addition for addition in completion.additions}
+        for code, value in chosen.items():
+            if ref.sets[code].kind is not Kind.MULTI:
+                continue
+            assert value <= result[code]
+            if result[code] == value:
+                assert code not in added
+                continue
+            addition = added.pop(code)
+            assert addition.added == result[code] - value
+            reason = as_dict(addition.reason.choices)
+            named = {constraint.code for constraint in addition.reason.constraints}
+            off = [c for c in ref.constraint_codes() if c not in named]
+            # a multiple choice in the reason with other than its ticked options is taken exactly
+            exact = {k for k, v in reason.items() if ref.sets[k].kind is Kind.MULTI and v != chosen[k]}
+            assert not [
+                c
+                for c in ref.completions(reason, constraints_off=off)
+                if c[code] == value and all(c[k] == reason[k] for k in exact)
+            ], "the reason rules the multiple choice as ticked out"
+        assert not added
         full = ref.as_domain(result)
-        candidates = [
-            c
-            for c in ref.configs
-            if all(
-                (c[k] == v) if ref.sets[k].kind is not Kind.TEXT else len(c[k]) == len(v)
-                for k, v in full.items()
-            )
-        ]
+        candidates = [c for c in ref.configs if all(_same(ref, k, c[k], v) for k, v in full.items())]
         assert candidates, "the completion extends to a valid configuration"
         if not completion.missing:
             assert configurator.validate(result).valid
-        # the cheapest among the configurations that keep the choices and the accepted defaults
-        keep = set(chosen) | set(accepted)
+        # the cheapest of the valid configurations that keep the effective configuration (decided
+        # multiple choices left missing: as lower bounds)
+        keep = dict(ref.as_domain(values))
+        lower = {code: chosen[code] for code in missing if code in chosen}
         options = [
             c
             for c in ref.configs
-            if all(
-                (
-                    fixed[k] <= c[k]
-                    if ref.sets[k].kind is Kind.MULTI and k in chosen
-                    else (len(c[k]) == len(fixed[k]) if ref.sets[k].kind is Kind.TEXT else c[k] == fixed[k])
-                )
-                for k in keep
-            )
+            if all(_same(ref, k, c[k], v) for k, v in keep.items())
+            and all(v <= c[k] for k, v in lower.items())
         ]
-        best = min(_price(ref, c, keep) for c in options)
+        best = min(_price(ref, c, set(keep)) for c in options)
         priced = dict(full)
         priced.update(dict.fromkeys(completion.missing, "x"))
-        assert _price(ref, priced, keep) == best
+        assert _price(ref, priced, set(keep)) == best
 
 
 @SETTINGS

@@ -13,7 +13,6 @@ repository; without it these tests are skipped, and on CI (``CI`` set) they fail
 
 from __future__ import annotations
 
-import os
 import random
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,25 +23,18 @@ from pysat.solvers import Solver
 
 from configurator.engine import Configurator, compile_model
 from configurator.engine.model import Kind
+from tests.requirements import require_uvlparser, shared_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
-
-
-def shared(relative: str) -> Path:
-    path = BENCHMARKS / relative
-    if not path.exists():
-        reason = f"shared benchmark model {path} is not there (clone ../shared beside the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+shared = shared_benchmark
 
 
-def imported_model(relative: str):
+def imported_model(relative: str, **options):
     from products.documents import validate_document
     from products.importers import load_model
 
-    imported = load_model(shared(relative))
+    if relative.endswith(".uvl"):
+        require_uvlparser()
+    imported = load_model(shared(relative), **options)
     _, model = validate_document(imported.document)
     return imported, compile_model(model)
 
@@ -292,12 +284,12 @@ def test_renault_walks_end_in_valid_complete_configurations(renault):
 # -- DIMACS: the file's own clauses ---------------------------------------------------------------
 
 
-def dimacs_reference(relative: str):
+def dimacs_reference(relative: str, groups: bool = True):
     from products.importers.dimacs import parse_dimacs
     from products.importers.formula import FALSE, TRUE, Lit
 
     path = shared(relative)
-    imported, compiled = imported_model(relative)
+    imported, compiled = imported_model(relative, groups=groups)
     cnf = CNF(from_file=str(path))  # PySAT's reader, not ours
     names = parse_dimacs(path.read_text(), path.name).names
     variable = {names.get(var, f"x{var}"): var for var in range(1, cnf.nv + 1)}

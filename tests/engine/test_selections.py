@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
 from configurator.engine import Configurator, EngineError, SelectionError, compile_model, parse_selections
 from configurator.engine.model import Kind, Option, OptionSet, ProductModel, Rule
+from configurator.engine.patterns import full_match
+from configurator.engine.validation import validate_model
 
 MODEL = ProductModel(
     "demo",
@@ -120,3 +123,33 @@ def test_explain_names_the_blocking_choice_and_rule():
     assert caught.value.code == "not_blocked"
     with pytest.raises(SelectionError):
         configurator.explain({}, "frame", "wood")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("(a|aa)+b", "a" * 40 + "c"),
+        ("(a+)+$", "a" * 40 + "!"),
+        ("(x+x+)+y", "x" * 40),
+        ("(.*a){12}", "a" * 40 + "b"),
+    ],
+)
+def test_pathological_patterns_are_matched_in_linear_time(pattern, text):
+    """Issue 14: ``(a|aa)+b`` made an anonymous configure take 17 s with Python's backtracking re (the
+    time doubles with each character; 40 characters would take hours). RE2 answers at once; the
+    same check in the backtracking engine on a short text shows the answer is the same."""
+    model = ProductModel(
+        "p", (OptionSet("t", "T", Kind.TEXT, required=False, max_length=100, pattern=pattern),)
+    )
+    with pytest.raises(SelectionError, match="does not have the expected format"):
+        parse_selections(model, {"t": text})
+    short = text[:12] + text[-1]
+    assert full_match(pattern, short) == (re.fullmatch(pattern, short) is not None)
+
+
+@pytest.mark.parametrize("pattern", [r"(?=a)a", r"(a)\1", r"(?<!x)y", "a" * 1001])
+def test_patterns_the_linear_time_matcher_cannot_run_are_refused_with_the_reason(pattern):
+    model = ProductModel("p", (OptionSet("t", "T", Kind.TEXT, max_length=10, pattern=pattern),))
+    (issue,) = validate_model(model)
+    assert (issue.path, issue.code) == ("option_sets[0].pattern", "invalid_pattern")
+    assert "linear-time matcher" in issue.message or "limited to 1000 characters" in issue.message

@@ -9,6 +9,7 @@ import sys
 from django.conf import settings
 
 CHECKED = [
+    "configurator/engine",
     "configurator/plumbing",
     "configurator/configure",
     "products/services.py",

@@ -5,10 +5,25 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import NoReturn
 
 from ..errors import ExpressionError
 from ..model import Kind, OptionSet
-from .nodes import Arithmetic, BoolOp, Call, Compare, Literal, Name, Negate, Node, Not, TupleLiteral, Type
+from .nodes import (
+    Arithmetic,
+    BoolOp,
+    Call,
+    Compare,
+    Literal,
+    Name,
+    Negate,
+    Node,
+    Not,
+    TupleLiteral,
+    Type,
+    code_of,
+    value_of,
+)
 
 _KIND_TYPES = {
     Kind.SINGLE: Type.SYMBOL,
@@ -48,7 +63,7 @@ class _Checker:
         self.option_sets = option_sets
         self.source = source
 
-    def fail(self, node: Node, reason: str, *, code: str) -> None:
+    def fail(self, node: Node, reason: str, *, code: str) -> NoReturn:
         raise ExpressionError(reason, source=self.source, position=node.position, code=code)
 
     def visit(self, node: Node) -> Type:
@@ -119,7 +134,7 @@ class _Checker:
             self.check_option_code(name, literal)
         elif pair == {Type.TEXT, Type.STRING}:
             literal = node.right if right is Type.STRING else node.left
-            if literal.value != "":
+            if value_of(literal) != "":
                 self.fail(
                     literal,
                     "text can only be compared with '' (use len() for its length)",
@@ -156,7 +171,9 @@ class _Checker:
         left = self.visit(node.left)
         if left is not Type.STRING or not isinstance(node.left, Literal):
             self.fail(
-                node.left, f"'{node.op}' {node.right.code} needs an option code in quotes", code="wrong_type"
+                node.left,
+                f"'{node.op}' {code_of(node.right)} needs an option code in quotes",
+                code="wrong_type",
             )
         self.check_option_code(node.right, node.left)
 
@@ -166,7 +183,7 @@ class _Checker:
         option_set = self.option_sets[name.code]
         codes = [option.code for option in option_set.options]
         if literal.value not in codes:
-            close = difflib.get_close_matches(literal.value, codes, n=1)
+            close = difflib.get_close_matches(str(literal.value), codes, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"values: {', '.join(codes)}"
             self.fail(
                 literal, f"{literal.value!r} is not a value of {name.code} ({hint})", code="unknown_option"

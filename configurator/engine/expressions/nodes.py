@@ -72,6 +72,18 @@ class Name(Node):
         return f"Name({self.code!r})"
 
 
+def code_of(node: Node) -> str:
+    """The option set a name node reads (the checker puts names where codes are needed)."""
+    assert isinstance(node, Name), node
+    return node.code
+
+
+def value_of(node: Node) -> Any:
+    """The value of a literal node."""
+    assert isinstance(node, Literal), node
+    return node.value
+
+
 class TupleLiteral(Node):
     __slots__ = ("items",)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NoReturn
 
 from ..errors import ExpressionError
 from .nodes import (
@@ -74,7 +75,7 @@ class _Parser:
             self.fail(f"expected {what}", code="expected_token")
         return token
 
-    def fail(self, reason: str, *, code: str, position: int | None = None) -> None:
+    def fail(self, reason: str, *, code: str, position: int | None = None) -> NoReturn:
         token = self.current
         if position is None:
             position = token.position

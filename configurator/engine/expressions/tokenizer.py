@@ -41,7 +41,7 @@ def tokenize(source: str) -> list[Token]:
             raise ExpressionError(
                 _unexpected(source, position), source=source, position=position, code="unexpected_character"
             )
-        kind = match.lastgroup
+        kind = match.lastgroup or ""
         text = match.group()
         if kind == "NAME" and text in KEYWORDS:
             kind = "KEYWORD"
