@@ -11,6 +11,7 @@ from configurator.engine.results import (
     Choice,
     Conflict,
     ConstraintRef,
+    EffectiveConfiguration,
     Explanation,
     OptionSetGuidance,
     ValueGuidance,
@@ -63,8 +64,9 @@ class Presenter:
             "reasons": [] if guidance.reason is None else self.explanation(guidance.reason),
         }
 
-    def option_set(self, guidance: OptionSetGuidance) -> dict[str, Any]:
+    def option_set(self, guidance: OptionSetGuidance, effective: EffectiveConfiguration) -> dict[str, Any]:
         option_set = self.model.option_set(guidance.code)
+        code = guidance.code
         has_values = guidance.kind in (Kind.SINGLE, Kind.MULTI, Kind.BOOLEAN)
         is_number = guidance.kind is Kind.NUMBER
         is_text = guidance.kind is Kind.TEXT
@@ -90,6 +92,9 @@ class Presenter:
             "switch_max": number(guidance.switch_maximum) if switch else None,
             "min_length": guidance.min_length if is_text else None,
             "max_length": guidance.max_length if is_text else None,
+            "effective": json_value(option_set, effective.values[code]) if code in effective.values else None,
+            "origin": effective.origins[code].value if code in effective.origins else "missing",
+            "added": json_value(option_set, effective.added[code]) if code in effective.added else [],
         }
 
     def change(self, change: Change) -> dict[str, Any]:
@@ -129,6 +134,14 @@ class Presenter:
                 "selections": selections_document(self.model, dict(evaluation.completion.selections)),
                 "defaults_used": list(evaluation.completion.defaults_used),
                 "missing": list(evaluation.completion.missing),
+                "additions": [
+                    {
+                        "option_set": addition.option_set,
+                        "added": json_value(self.model.option_set(addition.option_set), addition.added),
+                        "reasons": self.explanation(addition.reason),
+                    }
+                    for addition in evaluation.completion.additions
+                ],
                 **self.priced(evaluation.completion_priced),
             }
         return {
@@ -139,7 +152,9 @@ class Presenter:
             "complete": validation.complete,
             "consistent": validation.consistent,
             "missing": list(validation.missing),
-            "option_sets": [self.option_set(option_set) for option_set in guidance.option_sets],
+            "option_sets": [
+                self.option_set(option_set, evaluation.effective) for option_set in guidance.option_sets
+            ],
             "errors": [self.constraint(ref) for ref in validation.errors],
             "conflict": self.conflict(guidance.conflict),
             "completion": completion,

@@ -192,6 +192,20 @@ class OptionSetGuidanceOutput(serializers.Serializer):
     switch_max = _nullable_number("A chosen number: the largest it may change to, other choices kept.")
     min_length = serializers.IntegerField(allow_null=True, help_text="Text sets: shortest feasible length.")
     max_length = serializers.IntegerField(allow_null=True, help_text="Text sets: longest feasible length.")
+    effective = SelectionValueField(
+        help_text="The value the set takes in the effective configuration, which validation, price, "
+        "mode and lead time read (docs/engine.md, One meaning); null while it is missing."
+    )
+    origin = serializers.ChoiceField(
+        choices=["chosen", "implied", "default", "missing"],
+        help_text="chosen: the customer's value (a multiple choice: the ticked options plus any the "
+        "choices force in); implied: the only value left; default: the set's default, or its empty "
+        "value, where it still fits; missing: the customer must still decide.",
+    )
+    added = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="A decided multiple choice: the options the choices force in beyond the ticked ones.",
+    )
 
 
 class ConstraintOutput(serializers.Serializer):
@@ -221,11 +235,22 @@ class ConflictOutput(serializers.Serializer):
     repairs = RepairOutput(many=True, help_text="Up to three minimal ways out, keeping the latest choices.")
 
 
+class AdditionOutput(serializers.Serializer):
+    option_set = serializers.CharField()
+    added = serializers.ListField(child=serializers.CharField(), help_text="The options the completion adds.")
+    reasons = ReasonOutput(many=True, help_text="Why the ticked options cannot stand alone.")
+
+
 class CompletionOutput(serializers.Serializer):
     selections = SelectionsField(help_text="A complete valid configuration extending the choices.")
     defaults_used = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(
         child=serializers.CharField(), help_text="Text sets that must still be filled in."
+    )
+    additions = AdditionOutput(
+        many=True,
+        help_text="Multiple choices the customer decided that the completion had to add to, and why; "
+        "every other decided multiple choice is kept as the customer left it.",
     )
     price = PriceOutput(help_text="The completion's price.")
     production = ProductionOutput(help_text="How the completion would be made.")

@@ -14,10 +14,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from configurator.engine import Configurator
-from configurator.engine.errors import EngineError, SelectionError
+from configurator.engine.errors import EngineError, NotBlockedError, SelectionError
 from configurator.engine.model import ProductModel, Value
 from configurator.engine.pricing import LeadTime, PriceBreakdown, Pricer, ProductionDecision
-from configurator.engine.results import Completion, Explanation, Guidance, Validation
+from configurator.engine.results import Completion, EffectiveConfiguration, Explanation, Guidance, Validation
 from configurator.plumbing.errors import (
     ErrorCode,
     FieldErrorCode,
@@ -59,7 +59,9 @@ class Evaluation:
     validation: Validation
     #: Per-value guidance; None when only validation was asked for (quotes and orders).
     guidance: Guidance | None
-    #: The effective configuration (choices, what they imply, defaults that fit), priced.
+    #: The effective configuration: choices, what they imply, defaults that fit; the rest missing.
+    effective: EffectiveConfiguration
+    #: The effective configuration, priced.
     priced: Priced
     #: A complete valid configuration extending the choices, priced; when asked for and consistent.
     completion: Completion | None = None
@@ -130,6 +132,7 @@ def configuration_evaluate(
         quantity=quantity,
         validation=validation,
         guidance=guidance,
+        effective=effective,
         priced=_price(pricer, dict(effective.values), quantity),
         completion=completion,
         completion_priced=None
@@ -238,9 +241,9 @@ def value_explanation(
         raise InvalidInputError.for_field(
             "value", "; ".join(messages), field_code=FieldErrorCode.INVALID_VALUE
         ) from None
+    except NotBlockedError:
+        return None
     except EngineError as error:
-        if error.code == "not_blocked":
-            return None
         raise InvalidInputError.for_field(
             "option_set", error.message, field_code=FieldErrorCode.NOT_SUPPORTED
         ) from None

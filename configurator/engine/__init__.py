@@ -7,8 +7,8 @@
 
 from .analysis import analyse, count_configurations
 from .compile import CompiledModel, compile_model
-from .configurator import Configurator
-from .errors import EngineError, ExpressionError, ModelError, SelectionError
+from .errors import EngineError, ExpressionError, ModelError, NotBlockedError, SelectionError
+from .facade import Configurator
 from .selections import parse_selections
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "EngineError",
     "ExpressionError",
     "ModelError",
+    "NotBlockedError",
     "SelectionError",
     "analyse",
     "compile_model",

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from .compile import CompiledModel
-from .configurator import Configurator
+from .facade import Configurator
 from .model import Kind
 from .results import Analysis, Choice, Count
 from .solver import SatBackend

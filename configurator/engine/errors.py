@@ -55,3 +55,9 @@ class SelectionError(EngineError):
         super().__init__(
             "; ".join(f"{field}: {message}" for field, items in errors.items() for _, message in items)
         )
+
+
+class NotBlockedError(EngineError):
+    """Asked why a value is blocked when it is not: it can be chosen (or is chosen already)."""
+
+    code = "not_blocked"

@@ -11,7 +11,7 @@ from typing import Any
 
 from .cnf import TRUE
 from .compile import ConstraintInfo, SetEncoding
-from .errors import EngineError, SelectionError
+from .errors import EngineError, NotBlockedError, SelectionError
 from .evaluate import holds, violated
 from .model import Kind
 from .results import Choice, ConstraintRef, Explanation
@@ -402,7 +402,7 @@ class Explainer:
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).
 
-        Raises :class:`EngineError` (code ``not_blocked``) when the value is available."""
+        Raises :class:`NotBlockedError` when the value is available."""
         request = self.session.request(selections)
         choices = request.choices
         encoding = self.session.compiled.set_index.get(option_set)
@@ -414,12 +414,12 @@ class Explainer:
         own = next((choice for choice in choices if choice.code == option_set), None)
         if own is not None and encoding.kind is not Kind.MULTI:
             if target.holds({option_set: own.abstract}):
-                raise EngineError(f"{value!r} is the current choice of {option_set}", code="not_blocked")
+                raise NotBlockedError(f"{value!r} is the current choice of {option_set}")
             switch = self._explain_switch(request, target, own)
             assert switch is not None, "without a budget there is always an explanation"
             return switch
         if own is not None and isinstance(own.value, frozenset) and value in own.value:
-            raise EngineError(f"{value!r} is already chosen in {option_set}", code="not_blocked")
+            raise NotBlockedError(f"{value!r} is already chosen in {option_set}")
         return self._explain_blocked_generic(request, target, choices)
 
     def _explain_blocked_generic(
@@ -429,7 +429,7 @@ class Explainer:
         if found is not None:
             return found
         if self.session.solve(request, target.lits, choices=choices, named=True):
-            raise EngineError(f"{target.value!r} can be chosen for {target.code}", code="not_blocked")
+            raise NotBlockedError(f"{target.value!r} can be chosen for {target.code}")
         core = self.session.core()
         single = self._single_cause(request, target, choices)
         if single is not None:

@@ -125,7 +125,7 @@ class Configurator:
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).
 
-        Raises :class:`EngineError` (code ``not_blocked``) when the value is available."""
+        Raises :class:`NotBlockedError` when the value is available."""
         return self.explainer.explain(selections, option_set, value)
 
     def repairs(self, selections: Mapping[str, Any], limit: int = 3) -> tuple[Repair, ...]:
