@@ -259,6 +259,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": 3600.0},
     "purge-throttle-counters": {"task": "throttling.purge_counters", "schedule": 3600.0},
+    "sweep-compilations": {"task": "products.sweep_compilations", "schedule": 30.0},
 }
 
 # --- Atelier -------------------------------------------------------------------------------------
@@ -266,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
 #: processes of a host.
 ATELIER_MODEL_CACHE_DIR = env_str("ATELIER_MODEL_CACHE_DIR", str(BASE_DIR / "var" / "models"))
 #: Compiled models (and configurators per thread) kept in memory per process.
+#: Product documents up to this size (compact JSON) are compiled while publishing and, on a host
+#: that lacks them, in the request; larger ones only by a worker (products/compilation.py).
+ATELIER_COMPILE_INLINE_BYTES = env_int("ATELIER_COMPILE_INLINE_BYTES", 256 * 1024)
+#: A compilation not finished after this long is taken to have died with its worker and asked again.
+ATELIER_COMPILE_STUCK_SECONDS = env_int("ATELIER_COMPILE_STUCK_SECONDS", 900)
 ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
 #: Milliseconds the configure endpoint spends explaining blocked values before it answers with the
 #: rest unexplained (``explained: false``; the explain endpoint gives any one). 0: no limit.

@@ -12,10 +12,12 @@ from configurator.engine import EngineError
 from configurator.plumbing.errors import InvalidInputError
 from products.analysis import analysis_for
 
+from .compilation import version_compile_request
 from .documents import canonical_document, validate_document
 from .forms import CompatibilityTableForm, OptionSetForm, PriceRuleForm, RuleForm
 from .models import (
     CompatibilityTable,
+    CompileState,
     Option,
     OptionSet,
     PriceRule,
@@ -166,8 +168,15 @@ class ProductAdmin(admin.ModelAdmin):
             except InvalidInputError as error:
                 self.message_user(request, f"{product.code}: {error.message}", messages.ERROR)
             else:
+                ready = version.compile_state == CompileState.READY
                 self.message_user(
-                    request, f"{product.code}: version {version.number} is published.", messages.SUCCESS
+                    request,
+                    f"{product.code}: version {version.number} is published."
+                    if ready
+                    else f"{product.code}: version {version.number} is being compiled on a worker; "
+                    "it becomes "
+                    "the current version when ready (see Product versions).",
+                    messages.SUCCESS,
                 )
 
 
@@ -207,8 +216,17 @@ class OptionSetAdmin(admin.ModelAdmin):
 
 @admin.register(ProductVersion)
 class ProductVersionAdmin(admin.ModelAdmin):
-    list_display = ["product", "number", "published_at", "published_by", "short_checksum"]
-    list_filter = ["product"]
+    list_display = [
+        "product",
+        "number",
+        "published_at",
+        "published_by",
+        "compile_state",
+        "compile_seconds",
+        "short_checksum",
+    ]
+    list_filter = ["compile_state", "product"]
+    actions = ["compile_again"]
     search_fields = ["product__code", "product__name"]
     list_select_related = ["product", "published_by"]
     ordering = ["product", "-number"]
@@ -222,8 +240,27 @@ class ProductVersionAdmin(admin.ModelAdmin):
         "checksum",
         "published_at",
         "published_by",
+        "document_bytes",
+        "compile_state",
+        "compile_error",
+        "compile_started_at",
+        "compiled_at",
+        "compile_stats",
         "document",
     ]
+
+    @admin.display(description="compile seconds")
+    def compile_seconds(self, version: ProductVersion) -> str:
+        seconds = version.compile_stats.get("seconds")
+        return "" if seconds is None else f"{seconds:.2f}"
+
+    @admin.action(description="Compile again on a worker (a host that lacks the compiled model)")
+    def compile_again(self, request: HttpRequest, queryset: QuerySet[ProductVersion]) -> None:
+        for version in queryset:
+            version_compile_request(version_id=version.pk)
+        self.message_user(
+            request, f"Asked a worker to compile {queryset.count()} version(s).", messages.SUCCESS
+        )
 
     @admin.display(description="checksum")
     def short_checksum(self, version: ProductVersion) -> str:

@@ -228,6 +228,7 @@ class ProductImportApi(APIView):
             if isinstance(document, dict) and document.get("format") in _MODEL_FORMATS:
                 document = self.read_model_file(document)
         product = product_import(document=document, actor=request.user, publish=publish)
+        published = product.versions.order_by("-number").first() if publish else None
         result = {
             "code": product.code,
             "name": product.name,
@@ -235,6 +236,7 @@ class ProductImportApi(APIView):
             "rules": product.rules.count(),
             "tables": product.tables.count(),
             "version": product.current_version.number if product.current_version_id else None,
+            "published": published,
         }
         return Response(ImportResultOutput(result).data, status=status.HTTP_201_CREATED)
 

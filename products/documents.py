@@ -421,6 +421,14 @@ def _first_problem(fields: dict[str, list[dict[str, str]]]) -> str:
     return f"{path}: {items[0]['message']}{more}"
 
 
+def _encoded(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def checksum(document: dict[str, Any]) -> str:
-    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hashlib.sha256(_encoded(document)).hexdigest()
+
+
+def document_bytes(document: dict[str, Any]) -> int:
+    """The document's size as compact JSON: how much there is to compile."""
+    return len(_encoded(document))

@@ -238,8 +238,20 @@ class CompatibilityTable(models.Model):
         return self.code
 
 
+class CompileState(models.TextChoices):
+    PENDING = "pending", "Waiting to be compiled"
+    COMPILING = "compiling", "Compiling"
+    READY = "ready", "Compiled"
+    FAILED = "failed", "Cannot be compiled"
+
+
+#: A version on its way to being compiled.
+COMPILE_WAITING = (CompileState.PENDING, CompileState.COMPILING)
+
+
 class ProductVersion(models.Model):
-    """A published, immutable snapshot of a product's draft, as a product document."""
+    """A published, immutable snapshot of a product's draft, as a product document, and the state
+    of its compiled engine model (see :mod:`products.compilation`)."""
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -259,6 +271,17 @@ class ProductVersion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    document_bytes = models.PositiveIntegerField(
+        default=0, help_text="Size of the document as compact JSON: decides where it is compiled."
+    )
+    compile_state = models.CharField(
+        max_length=10, choices=CompileState.choices, default=CompileState.PENDING
+    )
+    compile_error = models.TextField(blank=True)
+    compile_started_at = models.DateTimeField(null=True, blank=True)
+    compiled_at = models.DateTimeField(null=True, blank=True)
+    #: variables, clauses, bytes (pickled) and seconds of the last compilation.
+    compile_stats = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["product", "-number"]

@@ -14,6 +14,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from configurator import engine
 from configurator.engine import CompiledModel, Configurator, compile_model
 from configurator.engine.document import model_from_document, price_model_from_document
 from configurator.engine.pricing import PriceModel, Pricer
+from configurator.plumbing.errors import ModelNotReadyError
 
 logger = logging.getLogger(__name__)
 
@@ -87,20 +89,49 @@ def _read_disk(checksum: str) -> _Stored | None:
         return None
 
 
-def _write_disk(checksum: str, stored: _Stored) -> None:
+def _write_disk(checksum: str, stored: _Stored) -> int:
+    """Write the pickle atomically; returns its size in bytes."""
+    data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
     directory = _cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as file:
-            pickle.dump(stored, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(data)
         os.replace(file.name, _cache_path(checksum))
     except OSError as error:
         logger.warning("Could not cache the compiled model %s on disk: %s", checksum, error)
+    return len(data)
 
 
-def runtime_get(*, checksum: str, load_document: Callable[[], dict[str, Any]]) -> Runtime:
-    """The compiled model and pricer of the document with this checksum; ``load_document`` is
-    called only when neither this process nor the disk cache has them."""
+@dataclass(frozen=True)
+class CompileStats:
+    variables: int
+    clauses: int
+    bytes: int
+    seconds: float
+
+
+def runtime_compile(*, checksum: str, document: dict[str, Any]) -> CompileStats:
+    """Compile a document (within the engine's size limits: :class:`ModelError` past them), keep
+    it on disk for every process of the host and in this process."""
+    started = time.perf_counter()
+    stored = _Stored(compile_model(model_from_document(document)), price_model_from_document(document))
+    size = _write_disk(checksum, stored)
+    seconds = time.perf_counter() - started
+    _remember(checksum, Runtime(stored.compiled, Pricer(stored.compiled.model, stored.price_model)))
+    return CompileStats(stored.compiled.nvars, len(stored.compiled.clauses), size, round(seconds, 3))
+
+
+def runtime_get(
+    *,
+    checksum: str,
+    load_document: Callable[[], dict[str, Any]],
+    compile_elsewhere: Callable[[], None] | None = None,
+) -> Runtime:
+    """The compiled model and pricer of the document with this checksum, from this process or the
+    disk cache. When neither has them, the document is compiled here, unless
+    ``compile_elsewhere`` is given: then it is called (to have a worker compile it) and
+    :class:`ModelNotReadyError` is raised, so a large model is never compiled in a request."""
     with _lock:
         runtime = _runtimes.get(checksum)
         if runtime is not None:
@@ -108,21 +139,40 @@ def runtime_get(*, checksum: str, load_document: Callable[[], dict[str, Any]]) -
             return runtime
     stored = _read_disk(checksum)
     if stored is None:
-        document = load_document()
-        stored = _Stored(compile_model(model_from_document(document)), price_model_from_document(document))
-        _write_disk(checksum, stored)
+        if compile_elsewhere is not None:
+            compile_elsewhere()
+            raise ModelNotReadyError()
+        runtime_compile(checksum=checksum, document=load_document())
+        with _lock:
+            return _runtimes[checksum]
     runtime = Runtime(stored.compiled, Pricer(stored.compiled.model, stored.price_model))
     _remember(checksum, runtime)
     return runtime
 
 
-def configurator_get(*, checksum: str, load_document: Callable[[], dict[str, Any]]) -> Configurator:
-    """This thread's configurator for the document with this checksum."""
+def runtime_cached(*, checksum: str) -> bool:
+    """Whether this process or this host's disk cache has the compiled model."""
+    with _lock:
+        if checksum in _runtimes:
+            return True
+    return _cache_path(checksum).exists()
+
+
+def configurator_get(
+    *,
+    checksum: str,
+    load_document: Callable[[], dict[str, Any]],
+    compile_elsewhere: Callable[[], None] | None = None,
+) -> Configurator:
+    """This thread's configurator for the document with this checksum (see :func:`runtime_get`)."""
     configurators: OrderedDict[str, Configurator] = getattr(_local, "configurators", None) or OrderedDict()
     _local.configurators = configurators
     configurator = configurators.get(checksum)
     if configurator is None:
-        configurator = Configurator(runtime_get(checksum=checksum, load_document=load_document).compiled)
+        runtime = runtime_get(
+            checksum=checksum, load_document=load_document, compile_elsewhere=compile_elsewhere
+        )
+        configurator = Configurator(runtime.compiled)
         configurators[checksum] = configurator
         while len(configurators) > settings.ATELIER_MODEL_CACHE_SIZE:
             configurators.popitem(last=False)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 
 from configurator.plumbing.errors import ErrorCode, NotFoundError
 
+from .compilation import compiles_inline, version_compile_request
 from .documents import (
     COST_MODEL_FIELDS,
     canonical_cost_model,
@@ -89,6 +91,9 @@ class ModelSource:
     version_pk: int | None
     checksum: str
     load_document: Callable[[], dict[str, Any]]
+    #: For a version too large to compile in a request: asks a worker to compile it (the request
+    #: then answers 503 until this host has it). ``None``: compiled where needed.
+    compile_elsewhere: Callable[[], None] | None = None
 
 
 def product_model_source(*, product: Product, version: str | None, staff: bool) -> ModelSource:
@@ -99,6 +104,9 @@ def product_model_source(*, product: Product, version: str | None, staff: bool) 
             version_pk=chosen.pk,
             checksum=chosen.checksum,
             load_document=lambda: ProductVersion.objects.values_list("document", flat=True).get(pk=chosen.pk),
+            compile_elsewhere=None
+            if compiles_inline(chosen.document_bytes)
+            else partial(version_compile_request, version_id=chosen.pk),
         )
     document, _ = validate_document(resolved_document(canonical_document(product_draft_data(product))))
     return ModelSource(

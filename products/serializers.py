@@ -11,7 +11,7 @@ from configurator.configure.serializers import SelectionValueField
 from configurator.plumbing.fields import DecimalStringField
 
 from .choices import Currency, CustomizationLevel, OptionSetKind
-from .models import Product, ProductVersion
+from .models import CompileState, Product, ProductVersion
 
 
 class BaselineOutput(serializers.Serializer):
@@ -107,13 +107,43 @@ class ProductDetailOutput(serializers.Serializer):
     option_sets = OptionSetOutput(many=True)
 
 
+class CompileStatsOutput(serializers.Serializer):
+    variables = serializers.IntegerField()
+    clauses = serializers.IntegerField()
+    bytes = serializers.IntegerField(help_text="The compiled model, pickled.")
+    seconds = serializers.FloatField()
+
+
 class VersionOutput(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    compile_state = serializers.ChoiceField(
+        choices=CompileState.choices,
+        help_text="Large documents are compiled by a worker; the version becomes current when ready.",
+    )
+    compile_error = serializers.SerializerMethodField()
+    compile_stats = serializers.SerializerMethodField()
 
     class Meta:
         model = ProductVersion
-        fields = ["number", "checksum", "published_at", "published_by"]
+        fields = [
+            "number",
+            "checksum",
+            "published_at",
+            "published_by",
+            "compile_state",
+            "compile_error",
+            "compiled_at",
+            "compile_stats",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_compile_error(self, version: ProductVersion) -> str | None:
+        return version.compile_error or None
+
+    @extend_schema_field(CompileStatsOutput(allow_null=True))
+    def get_compile_stats(self, version: ProductVersion) -> dict[str, Any] | None:
+        return CompileStatsOutput(version.compile_stats).data if version.compile_stats else None
 
 
 class ImportResultOutput(serializers.Serializer):
@@ -123,3 +153,6 @@ class ImportResultOutput(serializers.Serializer):
     rules = serializers.IntegerField()
     tables = serializers.IntegerField()
     version = serializers.IntegerField(allow_null=True)
+    published = VersionOutput(
+        allow_null=True, help_text="With `?publish=true`: the version published, and whether it is compiled."
+    )

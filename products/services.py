@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from configurator.engine.errors import ModelError
 from configurator.plumbing.errors import ErrorCode, InvalidInputError
 
-from .documents import canonical_document, checksum, validate_document
+from .compilation import compiles_inline, version_compile_request
+from .documents import canonical_document, checksum, document_bytes, validate_document
 from .models import (
+    COMPILE_WAITING,
     OPTION_SET_SETTINGS,
     CompatibilityTable,
+    CompileState,
     Option,
     OptionSet,
     PriceRule,
@@ -23,6 +28,7 @@ from .models import (
     QuantityBreak,
     Rule,
 )
+from .runtime import runtime_compile
 from .selectors import product_draft_data, resolved_document
 
 
@@ -46,7 +52,8 @@ def product_import(*, document: Any, actor: User | None = None, publish: bool = 
     _create_draft_rows(product, canonical)
     _create_pricing_rows(product, canonical["pricing"])
     if publish:
-        product.current_version = product_publish(product=product, actor=actor)
+        product_publish(product=product, actor=actor)
+        product.refresh_from_db(fields=["current_version"])
     return product
 
 
@@ -137,6 +144,9 @@ def product_publish(*, product: Product, actor: User | None = None) -> ProductVe
     current = product.current_version
     if current is not None and current.checksum == digest:
         return current
+    pending = product.versions.filter(checksum=digest, compile_state__in=COMPILE_WAITING).first()
+    if pending is not None:
+        return pending
     latest = product.versions.order_by("-number").values_list("number", flat=True).first() or 0
     version = ProductVersion.objects.create(
         product=product,
@@ -150,7 +160,23 @@ def product_publish(*, product: Product, actor: User | None = None) -> ProductVe
         baseline_lead_time_days=document["baseline"]["lead_time_days"],
         published_at=timezone.now(),
         published_by=actor if getattr(actor, "pk", None) else None,
+        document_bytes=document_bytes(document),
     )
+    if not compiles_inline(version.document_bytes):
+        version_compile_request(version_id=version.pk)
+        return version
+    try:
+        stats = runtime_compile(checksum=digest, document=document)
+    except ModelError as error:
+        too_large = any(issue.code == "model_too_large" for issue in error.issues)
+        raise InvalidInputError(
+            f"The draft cannot be published: {error}",
+            code=ErrorCode.MODEL_TOO_LARGE if too_large else ErrorCode.INVALID_DRAFT,
+        ) from None
+    version.compile_state = CompileState.READY
+    version.compiled_at = timezone.now()
+    version.compile_stats = asdict(stats)
+    version.save(update_fields=["compile_state", "compiled_at", "compile_stats"])
     product.current_version = version
     product.save(update_fields=["current_version", "updated_at"])
     return version

@@ -94,7 +94,11 @@ class ExplainApi(APIView):
         serializer = ExplainInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
+        configurator = configurator_get(
+            checksum=source.checksum,
+            load_document=source.load_document,
+            compile_elsewhere=source.compile_elsewhere,
+        )
         selections = configurator.parse_selections(data["selections"])
         explanation = value_explanation(
             configurator, selections, option_set=data["option_set"], value=data["value"]

@@ -110,8 +110,16 @@ def configuration_evaluate(
     choices, priced on its own. Raises :class:`SelectionError` for selections that do not fit
     their option sets."""
     quantity_check(quantity)
-    runtime = runtime_get(checksum=source.checksum, load_document=source.load_document)
-    configurator = configurator_get(checksum=source.checksum, load_document=source.load_document)
+    runtime = runtime_get(
+        checksum=source.checksum,
+        load_document=source.load_document,
+        compile_elsewhere=source.compile_elsewhere,
+    )
+    configurator = configurator_get(
+        checksum=source.checksum,
+        load_document=source.load_document,
+        compile_elsewhere=source.compile_elsewhere,
+    )
     parsed = configurator.parse_selections(selections)
     guidance: Guidance | None = None
     if guide:

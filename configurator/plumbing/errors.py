@@ -25,6 +25,7 @@ class ErrorCode(models.TextChoices):
     INVALID_MODEL_FILE = "invalid_model_file"
     UNSUPPORTED_MODEL = "unsupported_model"
     MODEL_TOO_LARGE = "model_too_large"
+    MODEL_NOT_READY = "model_not_ready"
     MISSING_DEPENDENCY = "missing_dependency"
     INVALID_SELECTION = "invalid_selection"
     INVALID_CONFIGURATION = "invalid_configuration"
@@ -258,3 +259,14 @@ class ServiceUnavailableError(AtelierError):
     status_code = 503
     default_code = ErrorCode.UNAVAILABLE
     default_message = "The service is temporarily unavailable; try again shortly."
+
+
+class ModelNotReadyError(ServiceUnavailableError):
+    """A large product version whose compiled model this host does not have yet: a worker is
+    compiling it. Never compiled in the request."""
+
+    default_code = ErrorCode.MODEL_NOT_READY
+    default_message = "This product is being prepared; try again in a few seconds."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -36,9 +36,11 @@ def saved_configuration_save(
         )
     product = product_get(code=product_code, staff=False)
     source = product_model_source(product=product, version=None, staff=False)
-    configurator_get(checksum=source.checksum, load_document=source.load_document).parse_selections(
-        selections
-    )
+    configurator_get(
+        checksum=source.checksum,
+        load_document=source.load_document,
+        compile_elsewhere=source.compile_elsewhere,
+    ).parse_selections(selections)
     saved, created = SavedConfiguration.objects.update_or_create(
         customer=actor,
         product=product,

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from products.demo import DEMO_DIR
-from products.models import Product
+from products.models import CompileState, Product, ProductVersion
 from tests.factories import small_document
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +19,19 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
+def test_a_large_model_is_compiled_by_the_import_command_itself(settings):
+    settings.ATELIER_COMPILE_INLINE_BYTES = 0
+    run("import_product", str(DEMO_DIR / "custom-shirt.json"), "--publish")
+    version = ProductVersion.objects.get(product__code="custom-shirt")
+    assert version.compile_state == CompileState.READY
+    assert version.product.current_version == version
+
+
 def test_import_and_export_a_file(tmp_path):
     path = DEMO_DIR / "custom-shirt.json"
-    assert run("import_product", str(path), "--publish") == "Imported custom-shirt, published as version 1.\n"
+    assert run("import_product", str(path), "--publish").startswith(
+        "Imported custom-shirt, published as version 1 (compiled in "
+    )
     assert json.loads(run("export_product", "custom-shirt")) == json.loads(path.read_text())
     assert json.loads(run("export_product", "custom-shirt", "--product-version", "1")) == json.loads(
         path.read_text()

@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurator.plumbing.errors import InvalidInputError
 from products.choices import Currency
+from products.compilation import version_compile
 from products.documents import validate_document
 from products.importers import FORMATS, ModelFileError, ProductInfo, load_model
+from products.models import CompileState
 from products.services import product_import
 
 
@@ -99,5 +101,17 @@ class Command(BaseCommand):
                 f"  {path}: {item['message']}" for path, items in error.fields.items() for item in items
             )
             raise CommandError(f"{file}: nothing was imported:\n{problems or '  ' + error.message}") from None
-        version = f", published as version {product.current_version.number}" if publish else " (draft)"
-        self.stdout.write(self.style.SUCCESS(f"Imported {product.code}{version}."))
+        if not publish:
+            self.stdout.write(self.style.SUCCESS(f"Imported {product.code} (draft)."))
+            return
+        published = product.versions.order_by("-number").first()
+        if published.compile_state != CompileState.READY:
+            # Too large to compile while publishing in a request; a command may take its time.
+            published = version_compile(version_id=published.pk)
+        if published.compile_state == CompileState.FAILED:
+            raise CommandError(
+                f"{product.code} version {published.number} cannot be compiled: {published.compile_error}"
+            )
+        seconds = published.compile_stats.get("seconds", 0)
+        message = f"Imported {product.code}, published as version {published.number}"
+        self.stdout.write(self.style.SUCCESS(f"{message} (compiled in {seconds:.1f} s)."))

@@ -19,14 +19,11 @@ def test_staff_import_a_model_file(staff_client):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    assert response.json() == {
-        "code": "desk",
-        "name": "Desk",
-        "option_sets": 4,
-        "rules": 2,
-        "tables": 0,
-        "version": 1,
-    }
+    answer = response.json()
+    published = answer.pop("published")
+    assert answer == {"code": "desk", "name": "Desk", "option_sets": 4, "rules": 2, "tables": 0, "version": 1}
+    assert published["number"] == 1 and published["compile_state"] == "ready"
+    assert published["compile_stats"]["clauses"] > 0 and published["compile_error"] is None
     assert str(Product.objects.get(code="desk").baseline_price) == "199.00"
 
 

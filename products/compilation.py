@@ -1,0 +1,117 @@
+"""Compiling published versions ahead of customers.
+
+A version's engine model is compiled once, when it is published, never in a customer's request:
+documents up to ``ATELIER_COMPILE_INLINE_BYTES`` (every hand-made product; compiling takes
+milliseconds) while publishing, larger ones (imported car lines) by the ``products.compile_version``
+task on a worker. A version compiled in the background becomes the product's current version when
+it is ready, so customers keep the previous version meanwhile; staff see the state, the figures or
+the reason it failed in the admin and the versions API. A host whose cache lacks a large version
+(a new host, an engine upgrade) asks a worker again and answers 503 with ``Retry-After`` meanwhile."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from configurator.engine.errors import ModelError
+
+from .models import CompileState, Product, ProductVersion
+from .runtime import runtime_cached, runtime_compile
+
+logger = logging.getLogger(__name__)
+
+
+def compiles_inline(document_bytes: int) -> bool:
+    """Whether a document this size is compiled where it is needed (publish, request)."""
+    return document_bytes <= settings.ATELIER_COMPILE_INLINE_BYTES
+
+
+def version_compile(*, version_id: int) -> ProductVersion:
+    """Compile a version if this host does not have it, record the outcome and, once ready, make
+    it the product's current version unless a newer one is. Safe to run twice or concurrently:
+    the version row is locked while its state changes, and compiling is idempotent."""
+    with transaction.atomic():
+        version = ProductVersion.objects.select_for_update().get(pk=version_id)
+        if version.compile_state == CompileState.READY and runtime_cached(checksum=version.checksum):
+            return version
+        if version.compile_state == CompileState.FAILED:
+            return version
+        version.compile_state = CompileState.COMPILING
+        version.compile_started_at = timezone.now()
+        version.save(update_fields=["compile_state", "compile_started_at"])
+    try:
+        stats = runtime_compile(checksum=version.checksum, document=version.document)
+    except ModelError as error:
+        return _record_failure(version_id, str(error))
+    with transaction.atomic():
+        version = ProductVersion.objects.select_for_update().get(pk=version_id)
+        version.compile_state = CompileState.READY
+        version.compile_error = ""
+        version.compiled_at = timezone.now()
+        version.compile_stats = {
+            "variables": stats.variables,
+            "clauses": stats.clauses,
+            "bytes": stats.bytes,
+            "seconds": stats.seconds,
+        }
+        version.save(update_fields=["compile_state", "compile_error", "compiled_at", "compile_stats"])
+        _make_current(version)
+    logger.info("Compiled %s in %.2f s (%s clauses)", version, stats.seconds, f"{stats.clauses:,}")
+    return version
+
+
+def _record_failure(version_id: int, reason: str) -> ProductVersion:
+    with transaction.atomic():
+        version = ProductVersion.objects.select_for_update().get(pk=version_id)
+        version.compile_state = CompileState.FAILED
+        version.compile_error = reason
+        version.save(update_fields=["compile_state", "compile_error"])
+    logger.warning("Version %s cannot be compiled: %s", version, reason)
+    return version
+
+
+def _make_current(version: ProductVersion) -> None:
+    product = (
+        Product.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("current_version")
+        .get(pk=version.product_id)
+    )
+    current = product.current_version
+    if current is None or current.number < version.number:
+        product.current_version = version
+        product.save(update_fields=["current_version", "updated_at"])
+
+
+def version_compile_request(*, version_id: int) -> None:
+    """Have a worker compile the version, after the caller's transaction commits. Asked at most
+    once a minute per version; a broker that cannot take it is left to the sweep."""
+
+    def send() -> None:
+        if not cache.add(f"compile-requested:{version_id}", True, timeout=60):
+            return
+        from .tasks import compile_version_task
+
+        try:
+            compile_version_task.delay(version_id)
+        except Exception as error:  # the broker is down: the periodic sweep asks again
+            cache.delete(f"compile-requested:{version_id}")
+            logger.warning("Could not ask for version %s to be compiled: %s", version_id, error)
+
+    transaction.on_commit(send)
+
+
+def versions_compile_sweep() -> int:
+    """Ask again for versions still waiting, or stuck compiling (a worker died), to be compiled."""
+    stuck = timezone.now() - timedelta(seconds=settings.ATELIER_COMPILE_STUCK_SECONDS)
+    waiting = ProductVersion.objects.filter(
+        compile_state=CompileState.PENDING
+    ) | ProductVersion.objects.filter(compile_state=CompileState.COMPILING, compile_started_at__lt=stuck)
+    ids = list(waiting.values_list("pk", flat=True))
+    for version_id in ids:
+        version_compile_request(version_id=version_id)
+    return len(ids)

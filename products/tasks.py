@@ -1,0 +1,17 @@
+"""Catalogue tasks: compiling published versions on a worker."""
+
+from __future__ import annotations
+
+from configurator.plumbing.task import atelier_task
+
+from .compilation import version_compile, versions_compile_sweep
+
+
+@atelier_task(name="products.compile_version", soft_time_limit=600, time_limit=660, max_retries=3)
+def compile_version_task(version_id: int) -> None:
+    version_compile(version_id=version_id)
+
+
+@atelier_task(name="products.sweep_compilations")
+def sweep_compilations_task() -> int:
+    return versions_compile_sweep()
