@@ -8,7 +8,6 @@ Django's admin validates the main form and every inline formset before it saves 
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -42,11 +41,11 @@ def _checkpoint_spec(checkpoint: QualityCheckpoint, rework_operation: str | None
 def _stage_spec(stage: RouteStage, checkpoint: CheckpointSpec | None = None) -> StageSpec:
     return StageSpec(
         operation=stage.operation,
-        work_centre=stage.work_centre.code if stage.work_centre_id else "",
-        setup_minutes=stage.setup_minutes if stage.setup_minutes is not None else Decimal(0),
-        minutes_per_unit=stage.minutes_per_unit if stage.minutes_per_unit is not None else Decimal(0),
-        defect_probability=stage.defect_probability if stage.defect_probability is not None else Decimal(0),
-        condition=stage.condition or "",
+        work_centre=stage.work_centre.code,
+        setup_minutes=stage.setup_minutes,
+        minutes_per_unit=stage.minutes_per_unit,
+        defect_probability=stage.defect_probability,
+        condition=stage.condition,
         checkpoint=checkpoint,
     )
 
@@ -129,15 +128,21 @@ class RouteStageFormSet(forms.BaseInlineFormSet):
                 operation = new_operation.get(rework.pk, rework.operation) if rework else None
                 spec = _checkpoint_spec(checkpoint, operation)
             stages.append(_stage_spec(form.instance, spec))
+        about_the_route = []
         for path, reason in _route_problems(self.instance, stages).items():
             if not path.startswith("stages["):
-                raise ValidationError(reason)
+                about_the_route.append(reason)
+                continue
             index, _, name = path.removeprefix("stages[").partition("].")
             form = kept[int(index)]
-            if name.startswith("checkpoint."):
-                form.add_error(None, f"Its checkpoint: {reason}")
-            else:
+            if name in form.fields:
                 form.add_error(name, reason)
+            else:
+                form.add_error(
+                    None, f"Its checkpoint: {reason}" if name.startswith("checkpoint.") else reason
+                )
+        if about_the_route:
+            raise ValidationError(about_the_route)
 
 
 class RouteStageForm(forms.ModelForm):
