@@ -102,8 +102,8 @@ class QualityCheckpointInline(admin.StackedInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "rework_stage":
             stage_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            route_id = RouteStage.objects.filter(pk=stage_id).values_list("route_id", flat=True).first()
-            kwargs["queryset"] = RouteStage.objects.filter(route_id=route_id).order_by("position")
+            route = RouteStage.objects.filter(pk=stage_id).values("route_id") if stage_id else []
+            kwargs["queryset"] = RouteStage.objects.filter(route_id__in=route).order_by("position")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -52,7 +52,7 @@ def _stage_spec(stage: RouteStage, checkpoint: CheckpointSpec | None = None) -> 
 
 def _route_problems(route: Route, stages: list[StageSpec]) -> dict[str, str]:
     spec = RouteSpec(
-        product=route.product.code if route.product_id else None,
+        product=route.product.code if route.product is not None else None,
         mode=route.mode,
         name=route.name,
         stages=tuple(stages),
@@ -75,7 +75,8 @@ class WorkCentreForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors:
             spec = WorkCentreSpec(**{name: data[name] for name in self.Meta.fields})
             for name, reason in work_centre_problems(spec).items():
@@ -161,11 +162,12 @@ class RouteStageForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         route = self.instance.route
-        option_sets = product_option_sets(route.product.code) if route.product_id else None
+        option_sets = product_option_sets(route.product.code) if route.product is not None else None
         stage = StageSpec(
             operation=data["operation"],
             work_centre=data["work_centre"].code,
@@ -197,14 +199,13 @@ class QualityCheckpointFormSet(forms.BaseInlineFormSet):
         if any(not form.is_valid() for form in self.forms) or not self.instance.pk:
             return
         stage = self.instance
-        form = next((form for form in self.forms if form.cleaned_data), None)
+        form = next(
+            (form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)), None
+        )
         checkpoint = None
-        if form is not None and not self._should_delete_form(form):
+        if form is not None:
             data = form.cleaned_data
             rework = data.get("rework_stage")
-            if rework is not None and rework.route_id != stage.route_id:
-                form.add_error("rework_stage", "Rework happens at a stage of the same route.")
-                return
             operation = None
             if rework is not None:
                 operation = stage.operation if rework.pk == stage.pk else rework.operation
@@ -217,9 +218,6 @@ class QualityCheckpointFormSet(forms.BaseInlineFormSet):
                 rework_operation=operation,
                 max_rework=data.get("max_rework") or 0,
             )
-        elif form is not None and form.instance.pk and form.instance.inspections.exists():
-            form.add_error(None, "Inspections were made at this checkpoint: it cannot be removed.")
-            return
         others = list(
             RouteStage.objects.filter(route_id=stage.route_id)
             .exclude(pk=stage.pk)
@@ -243,7 +241,7 @@ class QualityCheckpointFormSet(forms.BaseInlineFormSet):
         drafts.sort(key=lambda draft: draft[0])
         stages = [draft[2] for draft in drafts]
         mine = next(index for index, draft in enumerate(drafts) if draft[1])
-        if checkpoint is not None:
+        if form is not None and checkpoint is not None:
             operations_so_far = [spec.operation for spec in stages[: mine + 1]]
             for name, reason in checkpoint_problems(checkpoint, operations_so_far=operations_so_far).items():
                 form.add_error(_CHECKPOINT_FIELDS.get(name, name), reason)
