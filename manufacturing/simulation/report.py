@@ -268,8 +268,9 @@ def report_render(report: Report) -> str:
              "changeovers", "changeover min", "inspections"],
             [
                 [
-                    centre.name, str(centre.capacity), f"{centre.utilisation:.1%}", f"{centre.availability:.1%}",
-                    f"{centre.performance:.1%}", f"{centre.quality:.1%}", f"{centre.oee:.1%}",
+                    centre.name, str(centre.capacity), f"{centre.utilisation:.1%}",
+                    f"{centre.availability:.1%}", f"{centre.performance:.1%}", f"{centre.quality:.1%}",
+                    f"{centre.oee:.1%}",
                     str(centre.changeovers), f"{centre.changeover_minutes:.0f}", str(centre.inspections),
                 ]
                 for centre in report.centres
