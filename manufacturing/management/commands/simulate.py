@@ -1,0 +1,102 @@
+"""``python manage.py simulate``: the what-if simulation (docs/simulation.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from manufacturing.documents import demo_factory_spec
+from manufacturing.simulation import (
+    DEFAULT_MIX,
+    DemandError,
+    SimulationSettings,
+    comparison_render,
+    report_render,
+    simulation_run,
+)
+from manufacturing.simulation.chart import chart_write
+from manufacturing.spec import FactorySpec
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a demand mix through the factory's routes in SimPy and report per production mode and "
+        "work centre, against the standard route; one report per --policy, on the same orders."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--orders", type=int, default=1000, help="Orders to simulate (default 1000).")
+        parser.add_argument(
+            "--mix", default=DEFAULT_MIX, help="product:mode=share,... (shares are normalised)."
+        )
+        parser.add_argument("--seed", type=int, default=0, help="Same seed, same report.")
+        parser.add_argument(
+            "--policy",
+            action="append",
+            help="size=N,window=MIN,batch=on|off over the factory's batch policy; repeat to compare. "
+            "Default: the factory's own.",
+        )
+        parser.add_argument("--rate", type=float, help="Orders per hour (default: from --load).")
+        parser.add_argument(
+            "--load",
+            type=float,
+            default=0.75,
+            help="Size the arrival rate so the busiest centre is this busy.",
+        )
+        parser.add_argument("--quantity", default="1", help="Units per order: 2, or a range 1-3.")
+        parser.add_argument(
+            "--conditional-share",
+            type=float,
+            default=0.3,
+            help="Probability that an order takes each conditional stage of its route (default 0.3).",
+        )
+        parser.add_argument(
+            "--setup-keys", type=int, default=3, help="Colours/fabrics per product (default 3)."
+        )
+        parser.add_argument(
+            "--service",
+            choices=("deterministic", "exponential"),
+            default="deterministic",
+            help="Stage times: as the route says, or exponential with that mean.",
+        )
+        parser.add_argument("--chart", type=Path, help="Write the chart to this PNG file.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--demo", action="store_true", help="Use the demo factory file, not the database's."
+        )
+
+    def handle(self, *args, **options) -> None:
+        factory = self.factory(use_demo=options["demo"])
+        settings = SimulationSettings(
+            orders=options["orders"],
+            mix=options["mix"],
+            seed=options["seed"],
+            policies=tuple(options["policy"] or ("configured",)),
+            rate_per_hour=options["rate"],
+            load=options["load"],
+            quantity=options["quantity"],
+            conditional_share=options["conditional_share"],
+            setup_keys=options["setup_keys"],
+            exponential_service=options["service"] == "exponential",
+        )
+        quiet = options["no_progress"] or not sys.stderr.isatty()
+        with tqdm(
+            total=settings.orders * len(settings.policies), unit="order", disable=quiet, file=sys.stderr
+        ) as progress:
+            try:
+                reports = simulation_run(factory=factory, settings=settings, on_complete=progress.update)
+            except DemandError as error:
+                raise CommandError(f"--{error.field.replace('_', '-')}: {error}") from None
+        for report in reports:
+            self.stdout.write(report_render(report) + "\n\n")
+        if len(reports) > 1:
+            self.stdout.write("Policies compared:\n" + comparison_render(reports) + "\n")
+        if options["chart"]:
+            chart_write(reports=reports, path=options["chart"])
+            self.stdout.write(f"Chart: {options['chart']}\n")
+
+    def factory(self, *, use_demo: bool) -> FactorySpec:
+        return demo_factory_spec()
