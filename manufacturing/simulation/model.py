@@ -310,9 +310,10 @@ class FactoryModel:
             yield request
             changeover = 0.0
             if centre.setup_key != lot.setup_key:
-                centre.setup_key = lot.setup_key
-                if centre.changeover:
+                # A centre's first lot finds it set up (as the live factory's blank key): no changeover.
+                if centre.changeover and centre.setup_key is not None:
                     changeover = centre.changeover
+                centre.setup_key = lot.setup_key
             ideal = stage.per_unit * units
             setup, processing = stage.setup, ideal
             if self.exponential:
