@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from manufacturing.documents import demo_factory_spec
+from manufacturing.loading import factory_spec_get
 from manufacturing.simulation import (
     DEFAULT_MIX,
     DemandError,
@@ -18,6 +19,7 @@ from manufacturing.simulation import (
     simulation_run,
 )
 from manufacturing.simulation.chart import chart_write
+from manufacturing.simulation.live import live_compare, live_render, live_trace_get
 from manufacturing.spec import FactorySpec
 
 
@@ -67,9 +69,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo", action="store_true", help="Use the demo factory file, not the database's."
         )
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="Instead: the live factory's finished orders beside the prediction for the same arrivals.",
+        )
 
     def handle(self, *args, **options) -> None:
-        factory = self.factory(use_demo=options["demo"])
+        factory, source = self.factory(use_demo=options["demo"])
+        self.stdout.write(f"Factory: {source}.\n")
+        if options["live"]:
+            comparison = live_compare(factory=factory, trace=live_trace_get(), seed=options["seed"])
+            self.stdout.write(live_render(comparison) + "\n")
+            return
         settings = SimulationSettings(
             orders=options["orders"],
             mix=options["mix"],
@@ -98,5 +110,11 @@ class Command(BaseCommand):
             chart_write(reports=reports, path=options["chart"])
             self.stdout.write(f"Chart: {options['chart']}\n")
 
-    def factory(self, *, use_demo: bool) -> FactorySpec:
-        return demo_factory_spec()
+    def factory(self, *, use_demo: bool) -> tuple[FactorySpec, str]:
+        """The database's factory when one is loaded (``load_demo``, ``import_factory``), else the
+        demo file."""
+        if not use_demo:
+            factory = factory_spec_get()
+            if factory.routes:
+                return factory, "the database's"
+        return demo_factory_spec(), "the demo file (manufacturing/demo/factory.json)"
