@@ -97,27 +97,19 @@ def quantity_parse(*, text: str) -> tuple[int, int]:
 
 
 def expected_minutes_per_order(
-    *,
-    factory: FactorySpec,
-    mix: Iterable[MixEntry],
-    mean_quantity: float,
-    conditional_share: float,
-    orders_per_batch: float,
+    *, factory: FactorySpec, mix: Iterable[MixEntry], mean_quantity: float, conditional_share: float
 ) -> dict[str, float]:
-    """Mean minutes one order brings to each work centre: setups, a changeover for every custom
-    order and one per ``orders_per_batch`` batch orders, rework left out. What the default arrival
-    rate is sized from."""
+    """Mean minutes one order brings to each work centre, setups included and, at the worst, a
+    changeover for every batch and custom order (each may follow another setup key); rework left
+    out. What the default arrival rate is sized from."""
     load = dict.fromkeys(factory.work_centres, 0.0)
-    changeovers_per_order = {"standard": 0.0, "batch": 1 / orders_per_batch, "custom": 1.0}
     for entry in mix:
         for stage in factory.route_for(entry.product, entry.mode).stages:
             applies = conditional_share if stage.condition else 1.0
             changeover = float(factory.work_centres[stage.work_centre].changeover_minutes)
-            minutes = (
-                float(stage.setup_minutes)
-                + float(stage.minutes_per_unit) * mean_quantity
-                + changeover * changeovers_per_order[entry.mode]
-            )
+            minutes = float(stage.setup_minutes) + float(stage.minutes_per_unit) * mean_quantity
+            if entry.mode != "standard":
+                minutes += changeover
             load[stage.work_centre] += entry.share * applies * minutes
     return load
 
@@ -134,8 +126,8 @@ def poisson_orders(
     rng: random.Random,
 ) -> list[SimOrder]:
     """``count`` orders arriving as a Poisson process. Batch orders draw one of ``setup_keys`` setup
-    keys per product (a colour, a fabric); standard orders share their product's key; every custom
-    order has a key of its own, so it costs a changeover wherever one is due."""
+    keys per product (a colour, a fabric); standard and custom orders have none (as pricing decides:
+    only batchable choices make a setup key)."""
     products = [(entry.product, entry.mode) for entry in mix]
     weights = [entry.share for entry in mix]
     low, high = quantity
@@ -150,12 +142,7 @@ def poisson_orders(
             for stage in route.stages
             if not stage.condition or rng.random() < conditional_share
         )
-        if mode == "batch":
-            setup_key = f"{product}:{rng.randrange(setup_keys)}"
-        elif mode == "custom":
-            setup_key = f"{product}:custom:{number}"
-        else:
-            setup_key = product
+        setup_key = f"{product}:{rng.randrange(setup_keys)}" if mode == "batch" else ""
         orders.append(
             SimOrder(
                 number=number,

@@ -1,15 +1,18 @@
 """The factory in SimPy: work centres are ``simpy.Resource`` objects with their capacity, and each
 lot (one order, or a released batch of orders sharing a setup key) is a SimPy process that goes
-through its route's stages.
+through its route's stages, as the live factory (``manufacturing/services.py``) moves its lots.
 
-What one stage costs on a work centre: the centre's changeover minutes when the setup key differs
-from the last lot it ran, then the stage's setup minutes plus minutes per unit times the lot's
-units (deterministic, or exponential with that mean for the theory checks). A stage makes each
-unit defective with its defect probability (seeded). A checkpoint after a stage inspects the units
-its sampling plan asks for (custom mode: every unit); a rejected sample puts the lot under 100 %
-inspection. Units found defective are reworked from the checkpoint's rework stage up to its
-``max_rework`` times, then scrapped and remade from the first stage; reworked and remade units are
-inspected in full at the checkpoint that found them (other checkpoints on the way are not repeated)."""
+What one stage costs on a work centre: the stage's setup minutes, plus the centre's changeover
+minutes when the lot's setup key differs from the last one run there (standard and custom orders
+have none, as in the live factory; a fresh centre has none), plus minutes per unit times the lot's
+units: deterministic, or one exponential draw with that mean for the theory checks.
+
+A checkpoint samples the units its plan asks for (custom mode and a batch whose sample once failed:
+every unit) and draws each sampled unit defective with the probability that one of the stages
+since the previous checkpoint spoiled it (seeded). More defects than the plan accepts: the whole
+lot is reworked from the rework stage (up to ``max_rework`` times since its last remake), else
+scrapped and made again from its first stage; after ``max_remakes`` remakes it stops for staff
+(flagged) and leaves the factory unmade."""
 
 from __future__ import annotations
 
@@ -25,8 +28,7 @@ from ..spec import CheckpointSpec, FactorySpec, RouteSpec
 from .demand import MODES, SimOrder
 from .policy import Policy
 
-#: A lot whose units are scrapped this often at one checkpoint stops being remade: the order is
-#: flagged for staff, as the live factory flags an order that keeps failing.
+#: Remakes before a lot stops for staff: the live factory's ``ATELIER_FACTORY_MAX_REMAKES`` default.
 MAX_REMAKES = 3
 
 
@@ -42,7 +44,8 @@ class CentreStats:
     #: Minutes per unit times units: the processing time at the rated speed.
     ideal_minutes: float = 0.0
     units: int = 0
-    defective_units: int = 0
+    #: Units made here that a later inspection sent back (rework or scrap): OEE's quality loss.
+    rejected_units: int = 0
     changeovers: int = 0
     inspections: int = 0
 
@@ -61,12 +64,11 @@ class ModeStats:
     changeovers: int = 0
     inspections: int = 0
     units_inspected: int = 0
-    #: Units found defective at their first pass through a checkpoint.
-    first_pass_defects: int = 0
+    #: Units of lots that passed every inspection at the first attempt.
+    first_pass_units: int = 0
     rework_units: int = 0
     rework_minutes: float = 0.0
     scrap_units: int = 0
-    escaped_defects: int = 0
     flagged_orders: int = 0
     labour_cost: float = 0.0
     energy_kwh: float = 0.0
@@ -162,18 +164,22 @@ class _Centre:
         self.rate = float(spec.labour_rate_per_hour) / 60
         self.energy_running = float(spec.energy_kwh_per_running_minute)
         self.energy_changeover = float(spec.energy_kwh_per_changeover_minute)
-        self.setup_key: str | None = None
+        #: A fresh centre is set up for work without a setup key (standard and custom orders).
+        self.setup_key = ""
         self.stats = CentreStats(code=code, capacity=spec.capacity)
 
 
 class _Lot:
     __slots__ = (
-        "defective",
+        "failed",
         "flagged",
         "full_inspection",
         "mode",
         "orders",
         "positions",
+        "remakes",
+        "reworks",
+        "since_checkpoint",
         "stage_units",
         "stages",
         "units",
@@ -187,9 +193,14 @@ class _Lot:
         self.positions: list[int] = []
         self.units = 0
         self.stage_units = [0] * len(stages)
-        self.defective = 0
         self.full_inspection = full_inspection
+        #: Reworks ordered per checkpoint (stage index) since the last remake.
+        self.reworks: dict[int, int] = {}
+        self.remakes = 0
+        self.failed = False
         self.flagged = False
+        #: (work centre, units) run since the last checkpoint passed: rejected together if it fails.
+        self.since_checkpoint: list[tuple[str, int]] = []
 
     @property
     def setup_key(self) -> str:
@@ -214,11 +225,13 @@ class FactoryModel:
         policy: Policy,
         seed: int,
         exponential_service: bool = False,
+        max_remakes: int = MAX_REMAKES,
         on_complete: Callable[[int], None] | None = None,
     ):
         self.factory = factory
         self.policy = policy
         self.exponential = exponential_service
+        self.max_remakes = max_remakes
         self.on_complete = on_complete
         self.rng = random.Random(f"{seed}/factory")
         self.env = simpy.Environment()
@@ -291,16 +304,43 @@ class FactoryModel:
         self.env.process(self._make(lot))
 
     def _make(self, lot: _Lot):
-        for stage in lot.stages:
-            units = lot.stage_units[stage.index]
+        stages = lot.stages
+        index = 0
+        reworking_until = -1
+        while index < len(stages):
+            stage = stages[index]
+            units = lot.stage_units[index]
             if not units:
+                index += 1
                 continue
-            yield from self._operate(lot, stage, units)
-            lot.defective = min(lot.units, lot.defective + self._defects(stage, units))
-            if stage.checkpoint is not None:
-                found = self._inspect(lot, stage, units)
-                if found:
-                    yield from self._correct(lot, stage, found)
+            busy = yield from self._operate(lot, stage, units)
+            if index <= reworking_until:
+                self.modes[lot.mode].rework_minutes += busy
+            lot.since_checkpoint.append((stage.centre, units))
+            if stage.checkpoint is None or self._inspect(lot, stage, units):
+                index += 1
+                continue
+            lot.failed = True
+            checkpoint = stage.checkpoint
+            mode = self.modes[lot.mode]
+            for centre, rejected in lot.since_checkpoint:
+                self.centres[centre].stats.rejected_units += rejected
+            lot.since_checkpoint = []
+            reworks = lot.reworks.get(index, 0)
+            if checkpoint.rework_index is not None and reworks < checkpoint.max_rework:
+                lot.reworks[index] = reworks + 1
+                mode.rework_units += lot.units
+                reworking_until = index
+                index = checkpoint.rework_index
+                continue
+            mode.scrap_units += lot.units
+            if lot.remakes >= self.max_remakes:
+                lot.flagged = True
+                break
+            lot.remakes += 1
+            lot.reworks = {}
+            reworking_until = -1
+            index = 0
         self._complete(lot)
 
     def _operate(self, lot: _Lot, stage: _Stage, units: int):
@@ -310,9 +350,7 @@ class FactoryModel:
             yield request
             changeover = 0.0
             if centre.setup_key != lot.setup_key:
-                # A centre's first lot finds it set up (as the live factory's blank key): no changeover.
-                if centre.changeover and centre.setup_key is not None:
-                    changeover = centre.changeover
+                changeover = centre.changeover
                 centre.setup_key = lot.setup_key
             ideal = stage.per_unit * units
             setup, processing = stage.setup, ideal
@@ -341,93 +379,54 @@ class FactoryModel:
         ) * centre.energy_running + changeover * centre.energy_changeover
         return busy
 
-    def _defects(self, stage: _Stage, units: int) -> int:
-        """Units the stage made defective, each with the stage's defect probability."""
-        probability = stage.defect_probability
-        if not probability:
-            return 0
-        random_draw = self.rng.random
-        defects = sum(1 for _ in range(units) if random_draw() < probability)
-        self.centres[stage.centre].stats.defective_units += defects
-        return defects
-
-    def _inspect(self, lot: _Lot, stage: _Stage, units: int) -> int:
-        """Inspect the lot's units at a checkpoint on their first pass; the units found defective
-        leave the lot's hidden defects (they are corrected), the others escape to later stages."""
+    def _inspect(self, lot: _Lot, stage: _Stage, units: int) -> bool:
+        """Whether the lot passes the stage's checkpoint. A failed sample puts a lot under 100 %
+        inspection from then on."""
         plan = _plan(stage.checkpoint.spec, units, lot.full_inspection)
-        sample, accept = min(plan.sample_size, units), plan.accept
-        defective = min(lot.defective, units)
-        found = self._found(units, defective, sample)
-        inspected = sample
-        if found > accept and sample < units:
-            lot.full_inspection = True
-            inspected = units
-            found = defective
-        lot.defective -= found
+        sample = min(plan.sample_size, units)
+        probability = self._defect_probability(lot, stage)
+        draw = self.rng.random
+        defects = sum(1 for _ in range(sample) if draw() < probability) if probability else 0
         mode = self.modes[lot.mode]
         mode.inspections += 1
-        mode.units_inspected += inspected
-        mode.first_pass_defects += found
+        mode.units_inspected += sample
         self.centres[stage.centre].stats.inspections += 1
-        return found
+        if defects <= plan.accept:
+            lot.since_checkpoint = []
+            return True
+        lot.full_inspection = True
+        return False
 
-    def _found(self, units: int, defective: int, sample: int) -> int:
-        """Defective units in a random sample of ``sample`` of ``units`` (hypergeometric)."""
-        if not defective or not sample:
-            return 0
-        if sample >= units:
-            return defective
-        return sum(1 for position in self.rng.sample(range(units), sample) if position < defective)
-
-    def _correct(self, lot: _Lot, stage: _Stage, found: int):
-        """Rework the units found defective (up to the checkpoint's limit), then scrap and remake
-        them; each pass ends in a full inspection of those units at this checkpoint."""
-        checkpoint = stage.checkpoint
-        mode = self.modes[lot.mode]
-        reworks = remakes = 0
-        units = found
-        while units:
-            reworking = checkpoint.rework_index is not None and reworks < checkpoint.max_rework
-            if reworking:
-                reworks += 1
-                start = checkpoint.rework_index
-                mode.rework_units += units
-            else:
-                mode.scrap_units += units
-                if remakes == MAX_REMAKES:
-                    lot.flagged = True
-                    lot.units -= units
-                    return
-                remakes += 1
-                reworks = 0
-                start = 0
-            defective = 0
-            for step in lot.stages[start : stage.index + 1]:
-                step_units = min(units, lot.stage_units[step.index])
-                if not step_units:
-                    continue
-                busy = yield from self._operate(lot, step, step_units)
-                if reworking:
-                    mode.rework_minutes += busy
-                defective = min(units, defective + self._defects(step, step_units))
-            mode.inspections += 1
-            mode.units_inspected += units
-            self.centres[stage.centre].stats.inspections += 1
-            units = defective
+    @staticmethod
+    def _defect_probability(lot: _Lot, stage: _Stage) -> float:
+        """That a unit reaching the checkpoint is defective: spoiled at any stage the lot ran since
+        the previous checkpoint, this one included."""
+        intact = 1.0
+        for earlier in lot.stages[: stage.index + 1]:
+            if not lot.stage_units[earlier.index]:
+                continue
+            if earlier.index < stage.index and earlier.checkpoint is not None:
+                intact = 1.0
+                continue
+            intact *= 1.0 - earlier.defect_probability
+        return 1.0 - intact
 
     def _complete(self, lot: _Lot) -> None:
         now = self.env.now
         mode = self.modes[lot.mode]
-        mode.delivered_units += lot.units
-        mode.escaped_defects += lot.defective
+        if lot.flagged:
+            mode.flagged_orders += len(lot.orders)
+        else:
+            mode.delivered_units += lot.units
+            if not lot.failed:
+                mode.first_pass_units += lot.units
         for order, position in zip(lot.orders, lot.positions, strict=True):
             self.completions[position] = now
             mode.lead_times.append(now - order.arrival)
-            mode.units_by_product[order.product] = (
-                mode.units_by_product.get(order.product, 0) + order.quantity
-            )
+            if not lot.flagged:
+                mode.units_by_product[order.product] = (
+                    mode.units_by_product.get(order.product, 0) + order.quantity
+                )
             mode.wip_change(now, -1)
-            if lot.flagged:
-                mode.flagged_orders += 1
         if self.on_complete is not None:
             self.on_complete(len(lot.orders))

@@ -38,7 +38,6 @@ class ModeReport:
     first_pass_yield: float
     rework_units: int
     scrap_units: int
-    escaped_defects: int
     flagged_orders: int
     cost_per_unit: float
     baseline_cost_per_unit: float
@@ -145,10 +144,9 @@ def _mode_report(stats: ModeStats, makespan: float, factory: FactorySpec) -> Mod
         changeovers=stats.changeovers,
         inspections=stats.inspections,
         units_inspected=stats.units_inspected,
-        first_pass_yield=max(1 - stats.first_pass_defects / stats.units, 0.0) if stats.units else 1.0,
+        first_pass_yield=stats.first_pass_units / stats.units if stats.units else 1.0,
         rework_units=stats.rework_units,
         scrap_units=stats.scrap_units,
-        escaped_defects=stats.escaped_defects,
         flagged_orders=stats.flagged_orders,
         cost_per_unit=stats.labour_cost / delivered,
         baseline_cost_per_unit=baseline_cost / product_units,
@@ -172,7 +170,7 @@ def report_build(
         operating = stats.busy_minutes - stats.changeover_minutes - stats.setup_minutes
         availability = operating / stats.busy_minutes if stats.busy_minutes else 0.0
         performance = stats.ideal_minutes / operating if operating else 0.0
-        quality = 1 - stats.defective_units / stats.units if stats.units else 0.0
+        quality = 1 - stats.rejected_units / stats.units if stats.units else 0.0
         centres.append(
             CentreReport(
                 code=code,

@@ -16,7 +16,7 @@ from .demand import (
     poisson_orders,
     quantity_parse,
 )
-from .model import FactoryModel
+from .model import MAX_REMAKES, FactoryModel
 from .policy import policy_parse
 from .report import Report, report_build
 
@@ -30,18 +30,20 @@ class SimulationSettings:
     policies: tuple[str, ...] = ("configured",)
     #: Orders per hour; None: sized so that the busiest work centre is ``load`` busy.
     rate_per_hour: float | None = None
-    load: float = 0.75
+    load: float = 0.9
     quantity: str = "1"
     #: Probability that an order takes each conditional stage of its route.
     conditional_share: float = 0.3
     #: Setup keys (colours, fabrics) per product among batch-mode orders.
     setup_keys: int = 3
     exponential_service: bool = False
+    #: Remakes before a lot stops for staff (the live factory's ``ATELIER_FACTORY_MAX_REMAKES``).
+    max_remakes: int = MAX_REMAKES
 
 
 def arrival_rate_per_hour(*, factory: FactorySpec, settings: SimulationSettings) -> float:
-    """The given rate, or the rate at which the busiest work centre would be ``load`` busy, counting
-    a changeover per custom order and per batch of the factory's size limit, without rework."""
+    """The given rate, or the rate at which the busiest work centre would be ``load`` busy at the
+    worst (a changeover for every batch and custom order), without rework."""
     if settings.rate_per_hour is not None:
         return settings.rate_per_hour
     low, high = quantity_parse(text=settings.quantity)
@@ -50,7 +52,6 @@ def arrival_rate_per_hour(*, factory: FactorySpec, settings: SimulationSettings)
         mix=mix_parse(text=settings.mix, factory=factory),
         mean_quantity=(low + high) / 2,
         conditional_share=settings.conditional_share,
-        orders_per_batch=factory.batch_policy.size_limit / ((low + high) / 2),
     )
     busiest = max(load / factory.work_centres[code].capacity for code, load in minutes.items())
     return settings.load / busiest * 60
@@ -67,6 +68,8 @@ def settings_check(*, settings: SimulationSettings) -> None:
         raise DemandError("conditional_share", "A share between 0 and 1.")
     if settings.setup_keys < 1:
         raise DemandError("setup_keys", "At least one setup key per product.")
+    if settings.max_remakes < 0:
+        raise DemandError("max_remakes", "Zero or more remakes.")
 
 
 def demand_generate(*, factory: FactorySpec, settings: SimulationSettings) -> list[SimOrder]:
@@ -106,6 +109,7 @@ def simulation_run(
             policy=policy,
             seed=settings.seed,
             exponential_service=settings.exponential_service,
+            max_remakes=settings.max_remakes,
             on_complete=on_complete,
         )
         reports.append(

@@ -66,13 +66,14 @@ def small_factory(*, changeover: str = "0", size: int = 3, window: str = "60", *
 
 
 def order(number: int, arrival: float, mode: str = "batch", key: str = "red", quantity: int = 1) -> SimOrder:
+    """A chair order; only batch orders have a setup key (as pricing decides)."""
     return SimOrder(
         number=number,
         arrival=arrival,
         product="chair",
         mode=mode,
         quantity=quantity,
-        setup_key=f"chair:{key}",
+        setup_key=f"chair:{key}" if mode == "batch" else "",
         operations=frozenset({"paint"}),
     )
 
@@ -124,23 +125,22 @@ def test_setup_keys_batch_apart_and_changeovers_follow_the_key():
         order(3, 3, key="blue"),
     ]
     [batched, alone] = run(small_factory(changeover="15", size=2), orders, "configured", "batch=off")
-    # Batched: red (released at 2) then blue (at 3): one changeover when the key changes (the first
-    # lot on a fresh booth pays none: the live factory starts without a key only once).
-    assert batched.total.changeovers == 1
-    assert batched.centres[0].changeover_minutes == 15
+    # Batched: red (released at 2) then blue (at 3): the booth changes to red, then to blue.
+    assert batched.total.changeovers == 2
+    assert batched.centres[0].changeover_minutes == 30
     # One by one in arrival order the key changes at every order.
-    assert alone.total.changeovers == 3
+    assert alone.total.changeovers == 4
     assert alone.total.cost_per_unit > batched.total.cost_per_unit
 
 
-def test_custom_orders_pay_a_changeover_each_standard_orders_none():
-    custom = [order(n, n * 100, mode="custom", key=f"custom:{n}") for n in range(3)]
-    standard = [order(n, n * 100, mode="standard", key="chair") for n in range(3)]
-    [custom_report] = run(small_factory(changeover="15"), custom)
-    [standard_report] = run(small_factory(changeover="15"), standard)
-    assert custom_report.total.changeovers == 2
-    assert standard_report.total.changeovers == 0
-    assert custom_report.total.lead_time_mean > standard_report.total.lead_time_mean
+def test_standard_and_custom_orders_change_over_only_after_a_batch():
+    """They have no setup key: a fresh booth needs no changeover for them, a batch's key does."""
+    orders = [order(0, 0, mode="custom"), order(1, 100, key="red"), order(2, 200, mode="custom")]
+    [mixed] = run(small_factory(changeover="15", size=1), orders)
+    assert mixed.total.changeovers == 2
+    assert [mode.changeovers for mode in mixed.modes] == [1, 1]  # batch, custom
+    [standard] = run(small_factory(changeover="15"), [order(n, n * 100, mode="standard") for n in range(3)])
+    assert standard.total.changeovers == 0
 
 
 def every_unit(max_rework: int) -> CheckpointSpec:
@@ -149,17 +149,23 @@ def every_unit(max_rework: int) -> CheckpointSpec:
     )
 
 
-def test_defects_are_reworked_then_scrapped_and_remade_then_flagged():
+def test_a_failing_lot_is_reworked_then_scrapped_and_remade_then_flagged():
     factory = small_factory(defect_probability=Decimal(1), checkpoint=every_unit(1))
-    [report] = run(factory, [order(0, 0, mode="standard", key="chair")])
+    [report] = run(factory, [order(0, 0, mode="standard")])
     mode = report.total
-    # Every pass fails: rework once, scrap and remake, ... until the remakes run out.
-    assert mode.scrap_units == MAX_REMAKES + 1
+    # Every inspection fails: rework once, then scrap and remake, until the remakes run out.
     assert mode.rework_units == MAX_REMAKES + 1
-    assert mode.flagged_orders == 1
-    assert mode.first_pass_yield == 0
-    # The first inspection, then one after each rework and each remake.
-    assert mode.inspections == 1 + MAX_REMAKES + 1 + MAX_REMAKES
+    assert mode.scrap_units == MAX_REMAKES + 1
+    assert mode.inspections == 2 * (MAX_REMAKES + 1)
+    assert (mode.flagged_orders, mode.first_pass_yield) == (1, 0)
+    assert report.centres[0].quality == 0
+
+
+def test_remakes_are_limited_by_the_setting():
+    factory = small_factory(defect_probability=Decimal(1), checkpoint=every_unit(0))
+    settings = SimulationSettings(orders=1, max_remakes=1)
+    [report] = simulation_run(factory=factory, settings=settings, orders=[order(0, 0, mode="standard")])
+    assert (report.total.scrap_units, report.total.rework_units, report.total.inspections) == (2, 0, 2)
 
 
 def test_no_defects_no_rework_and_first_pass_yield_one():
@@ -171,46 +177,43 @@ def test_no_defects_no_rework_and_first_pass_yield_one():
 
 
 def test_a_failed_batch_sample_inspects_the_whole_batch():
-    """Every third unit sampled, accept none: a batch of 6 with defects is then inspected in full."""
+    """Every third unit sampled, accept none: after a failed sample of 2, all 6 units."""
     checkpoint = CheckpointSpec(
-        inspects="paint", plan=SamplingPlanKind.EVERY_NTH, every_n=3, rework_operation="paint", max_rework=5
+        inspects="paint", plan=SamplingPlanKind.EVERY_NTH, every_n=3, rework_operation="paint", max_rework=9
     )
-    factory = small_factory(size=6, defect_probability=Decimal("0.5"), checkpoint=checkpoint)
-    orders = [order(n, n, quantity=1) for n in range(6)]
-    reports = [
-        simulation_run(factory=factory, settings=SimulationSettings(orders=6, seed=seed), orders=orders)[
-            0
-        ].total
-        for seed in range(20)
-    ]
-    # First pass: 2 units sampled; when a defect shows, the other 4 too. Reworked and remade units
-    # are inspected again, in full.
-    first_pass = [mode.units_inspected - mode.rework_units - mode.scrap_units for mode in reports]
-    assert set(first_pass) == {2, 6}
-    for inspected, mode in zip(first_pass, reports, strict=True):
-        if inspected == 6:
-            assert mode.escaped_defects == 0
+    factory = small_factory(size=6, defect_probability=Decimal("0.1"), checkpoint=checkpoint)
+    orders = [order(n, n) for n in range(6)]
+    outcomes = set()
+    for seed in range(30):
+        settings = SimulationSettings(orders=6, seed=seed)
+        [report] = simulation_run(factory=factory, settings=settings, orders=orders)
+        mode = report.total
+        assert mode.units_inspected == 2 + 6 * (mode.inspections - 1)
+        assert mode.rework_units + mode.scrap_units == 6 * (mode.inspections - 1)
+        outcomes.add(mode.inspections > 1)
+    assert outcomes == {True, False}
 
 
 def test_cost_and_energy_against_the_standard_route():
-    factory = small_factory(changeover="15")
+    factory = small_factory(changeover="15", size=1)
     cost, energy = baseline_per_unit(factory=factory, product="chair")
     assert (cost, energy) == (10.0, 5.0)  # 10 minutes at 60/h; 10 running minutes at 0.5 kWh
-    [report] = run(factory, [order(n, n * 100, mode="custom", key=f"k{n}") for n in range(2)])
-    # Two orders, one changeover of 15 minutes: 35 minutes of labour and 5 + 5 + 15 kWh over 2 units.
-    assert report.total.cost_per_unit == pytest.approx(35 / 2)
-    assert report.total.energy_kwh_per_unit == pytest.approx(25 / 2)
+    [report] = run(factory, [order(n, n * 100, key=f"k{n}") for n in range(2)])
+    # Two batches of one, two changeovers of 15 minutes: 50 minutes of labour at 60/h, and
+    # 2 x 10 running minutes at 0.5 kWh + 2 x 15 changeover minutes at 1 kWh, over 2 units.
+    assert report.total.cost_per_unit == pytest.approx(50 / 2)
+    assert report.total.energy_kwh_per_unit == pytest.approx(40 / 2)
     assert report.total.baseline_cost_per_unit == 10
 
 
 def test_oee_counts_changeovers_as_lost_availability():
-    orders = [order(n, n * 100, mode="custom", key=f"k{n}") for n in range(3)]
-    [report] = run(small_factory(changeover="10"), orders)
+    orders = [order(n, n * 100, key=f"k{n}") for n in range(3)]
+    [report] = run(small_factory(changeover="10", size=1), orders)
     booth = report.centres[0]
-    assert booth.availability == pytest.approx(30 / 50)
+    assert booth.availability == pytest.approx(30 / 60)
     assert booth.performance == 1 and booth.quality == 1
-    assert booth.oee == pytest.approx(0.6)
-    assert booth.utilisation == pytest.approx(50 / report.makespan_minutes)
+    assert booth.oee == pytest.approx(0.5)
+    assert booth.utilisation == pytest.approx(60 / report.makespan_minutes)
 
 
 @pytest.mark.parametrize(

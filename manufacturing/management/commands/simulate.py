@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from django.conf import settings as django_settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -20,6 +21,7 @@ from manufacturing.simulation import (
 )
 from manufacturing.simulation.chart import chart_write
 from manufacturing.simulation.live import live_compare, live_render, live_trace_get
+from manufacturing.simulation.model import MAX_REMAKES
 from manufacturing.spec import FactorySpec
 
 
@@ -45,8 +47,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--load",
             type=float,
-            default=0.75,
-            help="Size the arrival rate so the busiest centre is this busy.",
+            default=0.9,
+            help="Size the arrival rate so that the busiest centre would be this busy if every batch and "
+            "custom order paid a changeover (default 0.9).",
         )
         parser.add_argument("--quantity", default="1", help="Units per order: 2, or a range 1-3.")
         parser.add_argument(
@@ -93,6 +96,8 @@ class Command(BaseCommand):
             conditional_share=options["conditional_share"],
             setup_keys=options["setup_keys"],
             exponential_service=options["service"] == "exponential",
+            # The live factory's limit, once its settings define one.
+            max_remakes=getattr(django_settings, "ATELIER_FACTORY_MAX_REMAKES", MAX_REMAKES),
         )
         quiet = options["no_progress"] or not sys.stderr.isatty()
         with tqdm(
