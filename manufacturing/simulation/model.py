@@ -72,8 +72,6 @@ class ModeStats:
     flagged_orders: int = 0
     labour_cost: float = 0.0
     energy_kwh: float = 0.0
-    running_minutes: float = 0.0
-    changeover_minutes: float = 0.0
     #: Per delivered unit of each product (the mass-production baseline is per product).
     units_by_product: dict[str, int] = field(default_factory=dict)
 
@@ -238,7 +236,9 @@ class FactoryModel:
         self.centres = {code: _Centre(self.env, code, factory) for code in factory.work_centres}
         self.modes = {mode: ModeStats(mode=mode) for mode in MODES}
         self.routes: dict[tuple[str, str], tuple[_Stage, ...]] = {}
-        self.forming: dict[tuple[int, str], _Lot] = {}
+        #: Forming batches by product and setup key (the live factory's batches are per product
+        #: version and route, so two products never share one).
+        self.forming: dict[tuple[str, str], _Lot] = {}
         self.arrivals: list[float] = []
         self.completions: list[float] = []
 
@@ -280,7 +280,7 @@ class FactoryModel:
         stats.wip_change(self.env.now, +1)
         stages = self._route(order)
         if order.mode == "batch" and self.policy.batching:
-            key = (id(stages), order.setup_key)
+            key = (order.product, order.setup_key)
             lot = self.forming.get(key)
             if lot is None:
                 lot = _Lot(order.mode, stages, full_inspection=False)
@@ -294,12 +294,12 @@ class FactoryModel:
             lot.add(order, position)
             self.env.process(self._make(lot))
 
-    def _window(self, lot: _Lot, key: tuple[int, str]):
+    def _window(self, lot: _Lot, key: tuple[str, str]):
         yield self.env.timeout(self.policy.window_minutes)
         if self.forming.get(key) is lot:
             self._release(lot, key)
 
-    def _release(self, lot: _Lot, key: tuple[int, str]) -> None:
+    def _release(self, lot: _Lot, key: tuple[str, str]) -> None:
         del self.forming[key]
         self.env.process(self._make(lot))
 
@@ -372,8 +372,6 @@ class FactoryModel:
             stats.changeovers += 1
             mode.changeovers += 1
         mode.labour_cost += busy * centre.rate
-        mode.running_minutes += setup + processing
-        mode.changeover_minutes += changeover
         mode.energy_kwh += (
             setup + processing
         ) * centre.energy_running + changeover * centre.energy_changeover

@@ -101,20 +101,33 @@ def baseline_per_unit(*, factory: FactorySpec, product: str) -> tuple[float, flo
 
 
 def _merged(modes: list[ModeStats]) -> ModeStats:
+    """Every mode's figures together (the ``all`` row)."""
     total = ModeStats(mode="all")
     for stats in modes:
-        for name in ModeStats.__slots__:
-            value = getattr(stats, name)
-            if name == "mode":
-                continue
-            if isinstance(value, list):
-                total.lead_times.extend(value)
-            elif isinstance(value, dict):
-                for key, units in value.items():
-                    total.units_by_product[key] = total.units_by_product.get(key, 0) + units
-            else:
-                setattr(total, name, getattr(total, name) + value)
+        for name in _SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+        total.lead_times.extend(stats.lead_times)
+        for product, units in stats.units_by_product.items():
+            total.units_by_product[product] = total.units_by_product.get(product, 0) + units
     return total
+
+
+_SUMMED = (
+    "orders",
+    "units",
+    "delivered_units",
+    "wip_area",
+    "changeovers",
+    "inspections",
+    "units_inspected",
+    "first_pass_units",
+    "rework_units",
+    "rework_minutes",
+    "scrap_units",
+    "flagged_orders",
+    "labour_cost",
+    "energy_kwh",
+)
 
 
 def _mode_report(stats: ModeStats, makespan: float, factory: FactorySpec) -> ModeReport:
@@ -167,7 +180,8 @@ def report_build(
     centres = []
     for code, stats in result.centres.items():
         spec = factory.work_centres[code]
-        operating = stats.busy_minutes - stats.changeover_minutes - stats.setup_minutes
+        # Setup and changeover stop the centre: what is left of its loading time is operating time.
+        operating = stats.processing_minutes
         availability = operating / stats.busy_minutes if stats.busy_minutes else 0.0
         performance = stats.ideal_minutes / operating if operating else 0.0
         quality = 1 - stats.rejected_units / stats.units if stats.units else 0.0
