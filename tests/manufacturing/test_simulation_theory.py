@@ -53,7 +53,7 @@ def one_centre_factory(*, servers: int, mean_service_minutes: float) -> FactoryS
 
 
 def replicated_time_in_system(factory: FactorySpec, *, rate_per_hour: float, orders: int, replications: int):
-    means = []
+    means, work_in_progress = [], []
     for seed in range(replications):
         settings = SimulationSettings(
             orders=orders,
@@ -65,7 +65,8 @@ def replicated_time_in_system(factory: FactorySpec, *, rate_per_hour: float, ord
         [report] = simulation_run(factory=factory, settings=settings)
         assert report.little_holds
         means.append(report.total.lead_time_mean)
-    return confidence_interval(means)
+        work_in_progress.append(report.total.wip)
+    return confidence_interval(means), statistics.fmean(work_in_progress)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_mean_time_in_system_matches_the_formula(servers, utilisation, capsys):
         theory = mm1_time_in_system(arrival_rate=arrival_rate, service_rate=service_rate)
     else:
         theory = mmc_time_in_system(arrival_rate=arrival_rate, service_rate=service_rate, servers=servers)
-    mean, low, high = replicated_time_in_system(
+    (mean, low, high), wip = replicated_time_in_system(
         one_centre_factory(servers=servers, mean_service_minutes=mean_service),
         rate_per_hour=arrival_rate * 60,
         orders=8_000,
@@ -91,10 +92,13 @@ def test_mean_time_in_system_matches_the_formula(servers, utilisation, capsys):
             f"\nM/M/{servers} at rho {utilisation}: W simulated {mean:.3f} min, "
             f"95 % CI [{low:.3f}, {high:.3f}] "
             f"(width {(high - low) / theory:.2%} of W), formula {theory:.3f} min, "
-            f"error {abs(mean - theory) / theory:.2%}"
+            f"error {abs(mean - theory) / theory:.2%}; mean WIP {wip:.3f} against L = lambda W "
+            f"{arrival_rate * theory:.3f}"
         )
     assert (high - low) < TOLERANCE * theory, "the interval must be narrower than the tolerance"
     assert abs(mean - theory) < TOLERANCE * theory
+    # The time-average WIP (integrated at arrivals and departures) against the formula's L.
+    assert abs(wip - arrival_rate * theory) < TOLERANCE * arrival_rate * theory
 
 
 def jackson_factory(factory: FactorySpec) -> FactorySpec:
