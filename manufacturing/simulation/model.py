@@ -279,7 +279,7 @@ class FactoryModel:
         stats.units += order.quantity
         stats.wip_change(self.env.now, +1)
         stages = self._route(order)
-        if order.mode == "batch" and self.policy.batching:
+        if order.mode == "batch" and self.policy.batches(order.product):
             key = (order.product, order.setup_key)
             lot = self.forming.get(key)
             if lot is None:

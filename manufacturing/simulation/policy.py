@@ -1,6 +1,7 @@
-"""What-if policies: how batch-mode orders are grouped. ``--policy size=16,window=120`` or
+"""What-if policies: how batch-mode orders are grouped. ``--policy size=16,window=120``,
 ``--policy batch=off`` (every batch-mode order goes through its route alone, paying a changeover
-whenever the setup key changes)."""
+whenever the setup key changes) or ``--policy unbatched=office-chair`` (only that product's: its
+batchable option is then made to order, one by one)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ class Policy:
     batching: bool
     size_limit: int
     window_minutes: float
+    #: Products whose batch-mode orders go one by one even when batching is on.
+    unbatched: frozenset[str] = frozenset()
+
+    def batches(self, product: str) -> bool:
+        return self.batching and product not in self.unbatched
 
 
 def policy_from_factory(*, factory: FactorySpec) -> Policy:
@@ -31,11 +37,13 @@ def policy_from_factory(*, factory: FactorySpec) -> Policy:
 
 def policy_parse(*, text: str, factory: FactorySpec) -> Policy:
     """``key=value,...`` over the factory's policy: ``size`` (units), ``window`` (minutes),
-    ``batch`` (on/off). An empty text or ``configured`` is the factory's own policy."""
+    ``batch`` (on/off), ``unbatched`` (products joined by ``+``). An empty text or ``configured`` is
+    the factory's own policy."""
     base = policy_from_factory(factory=factory)
     if text.strip() in ("", "configured"):
         return base
     size, window, batching = base.size_limit, base.window_minutes, base.batching
+    unbatched: frozenset[str] = frozenset()
     for item in (part.strip() for part in text.split(",")):
         key, separator, value = item.partition("=")
         key, value = key.strip(), value.strip()
@@ -56,6 +64,14 @@ def policy_parse(*, text: str, factory: FactorySpec) -> Policy:
             if value not in ("on", "off"):
                 raise DemandError("policy", f"batch={value!r}: on or off.")
             batching = value == "on"
+        elif key == "unbatched":
+            unbatched = frozenset(product.strip() for product in value.split("+") if product.strip())
+            known = {route.product for route in factory.routes if route.mode == "batch"}
+            unknown = sorted(unbatched - known) if None not in known else []
+            if not unbatched or unknown:
+                raise DemandError("policy", f"unbatched={value!r}: products with a batch route, joined by +.")
         else:
-            raise DemandError("policy", f"Unknown key {key!r}: size, window or batch.")
-    return Policy(name=text.strip(), batching=batching, size_limit=size, window_minutes=window)
+            raise DemandError("policy", f"Unknown key {key!r}: size, window, batch or unbatched.")
+    return Policy(
+        name=text.strip(), batching=batching, size_limit=size, window_minutes=window, unbatched=unbatched
+    )

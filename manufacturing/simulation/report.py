@@ -235,6 +235,8 @@ def report_render(report: Report) -> str:
         if policy.batching
         else "batch-mode orders one by one"
     )
+    if policy.batching and policy.unbatched:
+        batching += f"; {', '.join(sorted(policy.unbatched))} one by one"
     lines = [
         f"Policy {policy.name!r}: {batching}. {report.orders} orders, seed {report.seed}, "
         f"{report.arrival_rate_per_hour:.2f} orders/h arriving; all made in "

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from manufacturing.documents import demo_factory_spec
-from manufacturing.simulation import DemandError, SimOrder, SimulationSettings, simulation_run
+from manufacturing.simulation import DemandError, SimOrder, SimulationSettings, report_render, simulation_run
 from manufacturing.simulation.chart import chart_write
 from manufacturing.simulation.demand import mix_parse
 from manufacturing.simulation.model import MAX_REMAKES
@@ -143,6 +143,26 @@ def test_standard_and_custom_orders_change_over_only_after_a_batch():
     assert standard.total.changeovers == 0
 
 
+def test_unbatched_products_go_one_by_one_the_others_still_batch():
+    desk_routes = tuple(
+        RouteSpec(product="desk", mode=mode, name=mode, stages=(stage("paint", "booth", "10"),))
+        for mode in ("standard", "batch")
+    )
+    base = small_factory(changeover="15", size=2)
+    factory = dataclasses.replace(base, routes=(*base.routes, *desk_routes))
+    chairs = [order(n, n) for n in range(4)]
+    desks = [
+        dataclasses.replace(order(n, 100 + n), product="desk", setup_key="desk:red") for n in range(4, 8)
+    ]
+    [batched, chairs_alone] = run(factory, chairs + desks, "configured", "unbatched=chair")
+    assert chairs_alone.policy.unbatched == {"chair"}
+    # Chairs: two batches of 2 (one changeover to red) or 4 lots of 1 (still one: the key stays red);
+    # they differ in lots run, so in setups and lead time, not changeovers.
+    assert batched.total.changeovers == chairs_alone.total.changeovers == 2
+    assert chairs_alone.total.lead_time_mean != batched.total.lead_time_mean
+    assert "chair one by one" in report_render(chairs_alone)
+
+
 def every_unit(max_rework: int) -> CheckpointSpec:
     return CheckpointSpec(
         inspects="paint", plan=SamplingPlanKind.EVERY_UNIT, rework_operation="paint", max_rework=max_rework
@@ -238,7 +258,7 @@ def test_a_mix_without_a_route_is_refused():
         mix_parse(text="desk:standard=1", factory=factory)
 
 
-@pytest.mark.parametrize("text", ["size=0", "window=-1", "batch=maybe", "colour=red", "size"])
+@pytest.mark.parametrize("text", ["size=0", "window=-1", "batch=maybe", "colour=red", "size", "unbatched="])
 def test_a_bad_policy_names_the_problem(text):
     with pytest.raises(DemandError) as caught:
         policy_parse(text=text, factory=demo_factory_spec())
