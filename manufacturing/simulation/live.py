@@ -5,8 +5,9 @@ the predicted ones.
 The demand trace: each finished job's order (product, mode of its route, quantity, setup key) and
 the operations it went through, arriving at the simulated time its job was created (read through
 the simulated clock row). Measured: lead time = last work item's simulated end - arrival;
-utilisation = simulated minutes of done work items / (capacity x the trace's span). Compare a live
-run at ``ATELIER_SIM_TIME_SCALE`` > 0: at 0 nothing waits in simulated time."""
+utilisation = simulated minutes of its done lots (a batch's work items at a stage count once) /
+(capacity x the trace's span). Compare a live run at ``ATELIER_SIM_TIME_SCALE`` > 0: at 0 nothing
+waits in simulated time."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def live_trace_get() -> LiveTrace:
         .order_by("created_at", "pk")
     )
     rows = []
-    busy: dict[str, float] = {}
+    #: A lot's work items (a batch's orders at one stage) each carry the lot's minutes: count once.
+    lot_minutes: dict[tuple, tuple[str, float]] = {}
     for job in jobs:
         done = [item for item in job.work_items.all() if item.state == WorkItemState.DONE and item.sim_end]
         if not done:
@@ -86,8 +88,11 @@ def live_trace_get() -> LiveTrace:
             arrival = min(item.sim_start or item.sim_end for item in done)
         rows.append((job, arrival, max(item.sim_end for item in done)))
         for item in done:
-            code = item.work_centre.code
-            busy[code] = busy.get(code, 0.0) + float(item.minutes)
+            lot = (item.work_centre_id, item.stage_id, item.sim_start, job.batch_id or job.pk)
+            lot_minutes[lot] = (item.work_centre.code, float(item.minutes))
+    busy: dict[str, float] = {}
+    for code, minutes in lot_minutes.values():
+        busy[code] = busy.get(code, 0.0) + minutes
     if not rows:
         return LiveTrace(orders=(), lead_times={}, busy_minutes={}, span_minutes=0.0)
     start = min(arrival for _, arrival, _ in rows)

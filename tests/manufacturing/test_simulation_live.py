@@ -9,9 +9,18 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from manufacturing.models import Job, Route, RouteStage, SimulationClock, WorkCentre, WorkItem, WorkItemState
+from manufacturing.models import (
+    Batch,
+    Job,
+    Route,
+    RouteStage,
+    SimulationClock,
+    WorkCentre,
+    WorkItem,
+    WorkItemState,
+)
 from manufacturing.simulation.live import live_compare, live_render, live_trace_get
-from manufacturing.spec import FactorySpec, RouteSpec, StageSpec, WorkCentreSpec
+from manufacturing.spec import BatchPolicySpec, FactorySpec, RouteSpec, StageSpec, WorkCentreSpec
 from orders.services import OrderRequest, order_place
 from tests.orders.conftest import SHIPPING
 
@@ -19,6 +28,16 @@ pytestmark = pytest.mark.django_db
 
 REAL_START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 SIM_START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+
+
+def bench_route(mode: str) -> RouteSpec:
+    return RouteSpec(
+        product="city-bike",
+        mode=mode,
+        name=f"Bench {mode}",
+        stages=(StageSpec("assembly", "bench", Decimal(0), Decimal(10)),),
+    )
+
 
 FACTORY = FactorySpec(
     work_centres={
@@ -31,14 +50,8 @@ FACTORY = FactorySpec(
             changeover_minutes=Decimal(0),
         )
     },
-    routes=(
-        RouteSpec(
-            product="city-bike",
-            mode="standard",
-            name="Bench line",
-            stages=(StageSpec("assembly", "bench", Decimal(0), Decimal(10)),),
-        ),
-    ),
+    routes=(bench_route("standard"), bench_route("batch")),
+    batch_policy=BatchPolicySpec(size_limit=2, window_minutes=Decimal(60)),
 )
 
 
@@ -52,15 +65,22 @@ def stage(demo_catalogue):
     )
 
 
-def made(customer, stage, *, arrival: float, start: float, end: float, state=WorkItemState.DONE) -> Job:
+def made(
+    customer, stage, *, arrival: float, start: float, end: float, state=WorkItemState.DONE, batch=None
+) -> Job:
     """An order whose job was created at simulated minute ``arrival`` (real seconds at scale 60)
-    and whose one work item ran from ``start`` to ``end``."""
+    and whose one work item ran from ``start`` to ``end`` (in a batch: the batch's lot, each item
+    carrying the lot's minutes, as the live factory writes them)."""
     order = order_place(
         actor=customer, request=OrderRequest(shipping=SHIPPING, product_code="city-bike", selections={})
     )
+    if batch is not None:
+        order.production = {**order.production, "setup_key": batch.setup_key}
+        order.save(update_fields=["production"])
     job = Job.objects.create(
         order=order,
         route=stage.route,
+        batch=batch,
         operations=["assembly"],
         created_at=REAL_START + timedelta(seconds=arrival),
     )
@@ -106,6 +126,33 @@ def test_a_slower_live_factory_shows_beside_the_prediction(customer, stage):
     text = live_render(comparison)
     assert "standard (2 orders): mean 0.29 | 0.21" in text
     assert "Bench: 100.0% | 100.0%" in text
+
+
+def test_a_batch_lot_counts_its_minutes_once(customer, stage, demo_catalogue):
+    route = Route.objects.create(product=demo_catalogue["city-bike"], mode="batch", name="Bench batch")
+    batch_stage = RouteStage.objects.create(
+        route=route, position=1, operation="assembly", work_centre=stage.work_centre, minutes_per_unit=10
+    )
+    batch = Batch.objects.create(
+        code="B-1",
+        setup_key="city-bike:red",
+        product_version=demo_catalogue["city-bike"].current_version,
+        route=route,
+        work_centre=stage.work_centre,
+        size_limit=2,
+        window_closes_at=REAL_START,
+    )
+    # Released full when the second order came at minute 10; painted as one lot of 2 units.
+    made(customer, batch_stage, arrival=0, start=10, end=30, batch=batch)
+    made(customer, batch_stage, arrival=10, start=10, end=30, batch=batch)
+    trace = live_trace_get()
+    assert trace.busy_minutes == {"bench": 20}
+    assert {order.setup_key for order in trace.orders} == {"city-bike:red"}
+    comparison = live_compare(factory=FACTORY, trace=trace)
+    [mode] = comparison.modes
+    assert (mode.mode, mode.measured_mean, mode.predicted_mean) == ("batch", 25, 25)
+    [bench] = comparison.centres
+    assert bench.measured == bench.predicted == pytest.approx(20 / 30)
 
 
 def test_no_finished_jobs_says_so(db):
