@@ -53,7 +53,9 @@ def arrival_rate_per_hour(*, factory: FactorySpec, settings: SimulationSettings)
         mean_quantity=(low + high) / 2,
         conditional_share=settings.conditional_share,
     )
-    busiest = max(load / factory.work_centres[code].capacity for code, load in minutes.items())
+    busiest = max((load / factory.work_centres[code].capacity for code, load in minutes.items()), default=0.0)
+    if not busiest:
+        raise DemandError("rate", "The mix's routes take no time anywhere: give the orders per hour.")
     return settings.load / busiest * 60
 
 

@@ -309,3 +309,18 @@ def test_the_command_prints_every_section_and_compares_policies(tmp_path, capsys
 def test_the_command_refuses_bad_options_by_name(arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("simulate", "--no-progress", "--demo", *arguments)
+
+
+def test_a_mix_that_takes_no_time_needs_a_rate():
+    factory = dataclasses.replace(
+        small_factory(),
+        routes=(
+            RouteSpec(product="chair", mode="standard", name="idle", stages=(stage("look", "booth", "0"),)),
+        ),
+    )
+    settings = SimulationSettings(orders=5, mix="chair:standard=1")
+    with pytest.raises(DemandError) as caught:
+        simulation_run(factory=factory, settings=settings)
+    assert caught.value.field == "rate"
+    [report] = simulation_run(factory=factory, settings=dataclasses.replace(settings, rate_per_hour=6))
+    assert report.total.orders == 5 and report.total.lead_time_p95 == 0
