@@ -162,14 +162,17 @@ class _Writer:
         products = {
             product.code: product for product in Product.objects.filter(code__in=self._product_codes())
         }
-        kept_routes = []
-        for index, route in enumerate(self.spec.routes):
-            product = products[route.product] if route.product else None
-            kept_routes.append(self._route(index, route, product, centres).pk)
-        for route in Route.objects.exclude(pk__in=kept_routes).select_related("product"):
-            self._delete_route(route)
+        kept_routes = [
+            self._route(index, route, products[route.product] if route.product else None, centres).pk
+            for index, route in enumerate(self.spec.routes)
+        ]
+        if self.errors:
+            raise FactoryDocumentError(self.errors)
+        for gone in Route.objects.exclude(pk__in=kept_routes).select_related("product"):
+            self._delete_route(gone)
         for centre in WorkCentre.objects.exclude(code__in=centres):
-            self._delete(centre, "work_centres", f"Work centre {centre.code!r}")
+            in_use = WorkItem.objects.filter(work_centre=centre).exists()
+            self._delete(centre, "work_centres", f"Work centre {centre.code!r}", in_use=in_use)
         if self.errors:
             raise FactoryDocumentError(self.errors)
 
@@ -232,7 +235,8 @@ class _Writer:
             if stage.pk is not None:
                 self._checkpoint(f"{path}.stages[{position - 1}]", stage, stage_spec.checkpoint, stages)
         for stage in existing.values():
-            self._delete(stage, f"{path}.stages", f"Stage {stage.operation!r} of {route}")
+            in_use = WorkItem.objects.filter(stage=stage).exists()
+            self._delete(stage, f"{path}.stages", f"Stage {stage.operation!r} of {route}", in_use=in_use)
         return route
 
     def _checkpoint(
@@ -245,7 +249,8 @@ class _Writer:
         current = QualityCheckpoint.objects.filter(stage=stage).first()
         if spec is None:
             if current is not None:
-                self._delete(current, f"{path}.checkpoint", f"The checkpoint after {stage}")
+                in_use = Inspection.objects.filter(checkpoint=current).exists()
+                self._delete(current, f"{path}.checkpoint", f"The checkpoint after {stage}", in_use=in_use)
             return
         rework_stage = stages[spec.rework_operation] if spec.rework_operation else None
         if rework_stage is not None and rework_stage.pk is None:
@@ -268,14 +273,9 @@ class _Writer:
         QualityCheckpoint.objects.filter(stage__route=route).update(rework_stage=None)
         self._delete(route, "routes", label)
 
-    def _delete(self, instance: models.Model, path: str, label: str) -> None:
+    def _delete(self, instance: models.Model, path: str, label: str, *, in_use: bool = False) -> None:
         """Delete what the document no longer has, unless production still refers to it."""
-        in_use = {
-            WorkCentre: lambda: WorkItem.objects.filter(work_centre=instance).exists(),
-            RouteStage: lambda: WorkItem.objects.filter(stage=instance).exists(),
-            QualityCheckpoint: lambda: Inspection.objects.filter(checkpoint=instance).exists(),
-        }.get(type(instance), lambda: False)
-        if in_use():
+        if in_use:
             self.errors[path] = f"{label} is not in the document, but work items or inspections refer to it."
             return
         try:
