@@ -169,6 +169,7 @@ class _Centre:
 
 class _Lot:
     __slots__ = (
+        "batch",
         "failed",
         "flagged",
         "full_inspection",
@@ -183,15 +184,19 @@ class _Lot:
         "units",
     )
 
-    def __init__(self, mode: str, stages: tuple[_Stage, ...], full_inspection: bool):
+    def __init__(self, mode: str, stages: tuple[_Stage, ...], *, batch: bool):
         self.mode = mode
+        #: A batch of orders: a failed sample puts it under 100 % inspection (an order's lot stays
+        #: on its sampling plan, as in the live factory).
+        self.batch = batch
         self.stages = stages
         self.orders: list[SimOrder] = []
         #: Each order's position in the run's arrival order (where its times are kept).
         self.positions: list[int] = []
         self.units = 0
         self.stage_units = [0] * len(stages)
-        self.full_inspection = full_inspection
+        #: Custom orders inspect every unit; so does a batch once a sample failed.
+        self.full_inspection = mode == "custom"
         #: Reworks ordered per checkpoint (stage index) since the last remake.
         self.reworks: dict[int, int] = {}
         self.remakes = 0
@@ -283,14 +288,14 @@ class FactoryModel:
             key = (order.product, order.setup_key)
             lot = self.forming.get(key)
             if lot is None:
-                lot = _Lot(order.mode, stages, full_inspection=False)
+                lot = _Lot(order.mode, stages, batch=True)
                 self.forming[key] = lot
                 self.env.process(self._window(lot, key))
             lot.add(order, position)
             if lot.units >= self.policy.size_limit:
                 self._release(lot, key)
         else:
-            lot = _Lot(order.mode, stages, full_inspection=order.mode == "custom")
+            lot = _Lot(order.mode, stages, batch=False)
             lot.add(order, position)
             self.env.process(self._make(lot))
 
@@ -378,7 +383,7 @@ class FactoryModel:
         return busy
 
     def _inspect(self, lot: _Lot, stage: _Stage, units: int) -> bool:
-        """Whether the lot passes the stage's checkpoint. A failed sample puts a lot under 100 %
+        """Whether the lot passes the stage's checkpoint. A failed sample puts a batch under 100 %
         inspection from then on."""
         plan = _plan(stage.checkpoint.spec, units, lot.full_inspection)
         sample = min(plan.sample_size, units)
@@ -392,7 +397,8 @@ class FactoryModel:
         if defects <= plan.accept:
             lot.since_checkpoint = []
             return True
-        lot.full_inspection = True
+        if lot.batch:
+            lot.full_inspection = True
         return False
 
     @staticmethod

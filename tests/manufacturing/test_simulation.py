@@ -214,6 +214,23 @@ def test_a_failed_batch_sample_inspects_the_whole_batch():
     assert outcomes == {True, False}
 
 
+def test_an_order_that_fails_a_sample_stays_on_its_plan():
+    """Only a batch goes to 100 % inspection: an order of 6 units keeps sampling 2."""
+    checkpoint = CheckpointSpec(
+        inspects="paint", plan=SamplingPlanKind.EVERY_NTH, every_n=3, rework_operation="paint", max_rework=9
+    )
+    factory = small_factory(defect_probability=Decimal("0.3"), checkpoint=checkpoint)
+    reworked = False
+    for seed in range(10):
+        settings = SimulationSettings(orders=1, seed=seed)
+        [report] = simulation_run(
+            factory=factory, settings=settings, orders=[order(0, 0, "standard", quantity=6)]
+        )
+        assert report.total.units_inspected == 2 * report.total.inspections
+        reworked = reworked or report.total.rework_units > 0
+    assert reworked
+
+
 def test_cost_and_energy_against_the_standard_route():
     factory = small_factory(changeover="15", size=1)
     cost, energy = baseline_per_unit(factory=factory, product="chair")
