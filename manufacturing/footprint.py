@@ -89,23 +89,24 @@ class InspectionOutcome:
     units: int
 
 
+def condition_holds(source: str, model: ProductModel, config: Mapping[str, Value]) -> bool:
+    """Whether a stage condition holds for a configuration (engine values); an empty condition
+    always does, one the product's option sets cannot read (an option set of another version)
+    never does."""
+    if not source.strip():
+        return True
+    try:
+        node = condition(source, model.option_set_index)
+    except EngineError:
+        return False
+    return kleene(node, config) is True
+
+
 def applicable_stages(
     route: RouteSpec, model: ProductModel, config: Mapping[str, Value]
 ) -> tuple[StageSpec, ...]:
-    """The route's stages whose condition holds for this configuration (engine values). A condition
-    the product's option sets cannot read (an option set of another version) does not hold."""
-    stages = []
-    for stage in route.stages:
-        if not stage.condition.strip():
-            stages.append(stage)
-            continue
-        try:
-            node = condition(stage.condition, model.option_set_index)
-        except EngineError:
-            continue
-        if kleene(node, config) is True:
-            stages.append(stage)
-    return tuple(stages)
+    """The route's stages whose condition holds for this configuration."""
+    return tuple(stage for stage in route.stages if condition_holds(stage.condition, model, config))
 
 
 def standard_configuration(model: ProductModel) -> dict[str, Value]:

@@ -62,7 +62,7 @@ def _sim_now(now: datetime) -> datetime:
     return clock.sim_anchor + (now - clock.real_anchor) * clock.scale
 
 
-def _remaining_minutes(
+def remaining_minutes(
     minutes: Decimal, real_start: datetime | None, due_at: datetime | None, now: datetime
 ) -> Decimal:
     """The simulated minutes a running item still has to go at real ``now``."""
@@ -118,7 +118,7 @@ def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> lis
             state=state,
             units=units,
             enqueued_at=enqueued_at,
-            minutes_ahead=_remaining_minutes(minutes, real_start, due_at, now)
+            minutes_ahead=remaining_minutes(minutes, real_start, due_at, now)
             if state == WorkItemState.RUNNING
             else setup + per_unit * units,
         )
