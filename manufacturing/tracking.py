@@ -251,8 +251,13 @@ def _not_in_factory(order: Order, now: datetime) -> OrderTracking:
     )
 
 
-def _footprint(order: Order, spec: FactorySpec, items: Sequence[WorkItem]) -> FootprintComparison | None:
+def _footprint(
+    order: Order, spec_get: Callable[[], FactorySpec | None], items: Sequence[WorkItem]
+) -> FootprintComparison | None:
     """The order's own footprint, from the work it took."""
+    spec = spec_get()
+    if spec is None:
+        return None
     model = _product_model(order)
     config = _configuration(order, model)
     if config is None:
