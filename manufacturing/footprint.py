@@ -77,9 +77,11 @@ class Passage:
     """One work item of a made order, as the footprint counts it."""
 
     work_centre: str
-    #: Simulated minutes, setup and changeover included.
+    #: Simulated minutes, setup and changeover included: the order's share of its lot's.
     minutes: Decimal
     changeover: bool
+    #: The order's share of its lot (its units over the lot's): of a changeover too.
+    share: Decimal = ONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +276,7 @@ def footprint_actual(
     energy = ZERO
     for passage in passages:
         centre = centres[passage.work_centre]
-        lost = min(centre.changeover_minutes, passage.minutes) if passage.changeover else ZERO
+        lost = min(centre.changeover_minutes * passage.share, passage.minutes) if passage.changeover else ZERO
         running += passage.minutes - lost
         changeover += lost
         energy += (passage.minutes - lost) * centre.energy_kwh_per_running_minute

@@ -5,8 +5,9 @@ hour; and the same backlog as the business days a new order would queue behind.
 Work ahead on a work centre is counted in simulated minutes: a waiting item will take its stage's
 setup plus minutes per unit times its units; a running item has the part of its minutes still to go
 (its real start to its due time is all of its minutes, so the share of that span not yet passed is
-the share of its minutes left). Divided by the centre's capacity, that is how long a newcomer waits
-there."""
+the share of its minutes left). A batch's orders pass a stage as one lot, in one place of the centre:
+the lot's setup and its running minutes count once. Divided by the centre's capacity, that is how
+long a newcomer waits there."""
 
 from __future__ import annotations
 
@@ -54,12 +55,13 @@ def sim_minutes_to_real(minutes: Decimal) -> timedelta:
 
 
 def _sim_now(now: datetime) -> datetime:
-    """The simulated time at real ``now``, by the factory clock's row (the real time when the
-    factory has no clock yet)."""
+    """The simulated time at real ``now`` by the factory clock's row, read as
+    :func:`manufacturing.clock.sim_now` reads it (at scale 0 it keeps pace with real time); the
+    real time when the factory has no clock yet."""
     clock = SimulationClock.objects.order_by("pk").first()
     if clock is None:
         return now
-    return clock.sim_anchor + (now - clock.real_anchor) * clock.scale
+    return clock.sim_anchor + (now - clock.real_anchor) * (clock.scale or 1.0)
 
 
 def remaining_minutes(
@@ -77,17 +79,28 @@ def remaining_minutes(
 
 @dataclass(frozen=True, slots=True)
 class ActiveItem:
-    """A waiting or running work item, as the backlog sees it."""
+    """A waiting or running work item, as the backlog sees it.
+
+    A batch's orders pass a stage as one lot: their items start together, share one place of the
+    work centre and each records the lot's minutes; the lot's setup is paid once."""
 
     id: int
     job_id: int
     order_id: uuid.UUID
+    batch_id: uuid.UUID | None
+    stage_id: int
     work_centre_id: int
     state: str
     units: int
     enqueued_at: datetime
-    #: Simulated minutes still to go: all of them while waiting, the rest once running.
+    #: Running: the simulated minutes its lot still has to go. Waiting: its own units' minutes.
     minutes_ahead: Decimal
+    #: Waiting: the stage's setup, paid once by its lot.
+    setup_minutes: Decimal
+
+    @property
+    def lot(self) -> tuple[object, ...]:
+        return ("batch", self.batch_id, self.stage_id) if self.batch_id else ("item", self.id)
 
 
 def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> list[ActiveItem]:
@@ -99,6 +112,8 @@ def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> lis
         "id",
         "job_id",
         "job__order_id",
+        "job__batch_id",
+        "stage_id",
         "work_centre_id",
         "state",
         "units",
@@ -114,18 +129,23 @@ def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> lis
             id=item_id,
             job_id=job_id,
             order_id=order_id,
+            batch_id=batch_id,
+            stage_id=stage_id,
             work_centre_id=centre_id,
             state=state,
             units=units,
             enqueued_at=enqueued_at,
             minutes_ahead=remaining_minutes(minutes, real_start, due_at, now)
             if state == WorkItemState.RUNNING
-            else setup + per_unit * units,
+            else per_unit * units,
+            setup_minutes=ZERO if state == WorkItemState.RUNNING else setup,
         )
         for (
             item_id,
             job_id,
             order_id,
+            batch_id,
+            stage_id,
             centre_id,
             state,
             units,
@@ -140,10 +160,17 @@ def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> lis
 
 
 def backlog_minutes(items: Iterable[ActiveItem]) -> dict[int, Decimal]:
-    """Simulated minutes of work ahead per work centre id."""
+    """Simulated minutes of work ahead per work centre id: each running lot's rest once, each
+    waiting item's units and its lot's setup once."""
     minutes: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    counted: set[tuple[object, ...]] = set()
     for item in items:
-        minutes[item.work_centre_id] += item.minutes_ahead
+        first = (item.state, *item.lot) not in counted
+        counted.add((item.state, *item.lot))
+        if item.state == WorkItemState.RUNNING:
+            minutes[item.work_centre_id] += item.minutes_ahead if first else ZERO
+        else:
+            minutes[item.work_centre_id] += item.minutes_ahead + (item.setup_minutes if first else ZERO)
     return minutes
 
 
@@ -225,8 +252,8 @@ class FactoryLoad:
 
 
 def _busy_minutes_last_hour(sim_now: datetime) -> dict[int, Decimal]:
-    """Per work centre id, the simulated minutes of its items' work that fall within the last
-    simulated hour (running items count up to now)."""
+    """Per work centre id, the simulated minutes of its lots' work that fall within the last
+    simulated hour (running ones count up to now)."""
     hour_start = sim_now - SIM_HOUR
     rows = (
         WorkItem.objects.filter(
@@ -234,10 +261,16 @@ def _busy_minutes_last_hour(sim_now: datetime) -> dict[int, Decimal]:
             sim_start__lt=sim_now,
         )
         .filter(Q(sim_end__isnull=True) | Q(sim_end__gt=hour_start))
-        .values_list("work_centre_id", "sim_start", "sim_end")
+        .values_list("id", "job__batch_id", "stage_id", "work_centre_id", "sim_start", "sim_end")
     )
     busy: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for centre_id, start, end in rows:
+    lots = set()
+    for item_id, batch_id, stage_id, centre_id, start, end in rows:
+        # A batch's items at a stage are one lot, one place of the centre: counted once.
+        lot = (batch_id, stage_id, start) if batch_id else item_id
+        if lot in lots:
+            continue
+        lots.add(lot)
         overlap = min(end or sim_now, sim_now) - max(start, hour_start)
         if overlap > timedelta(0):
             busy[centre_id] += Decimal(str(round(overlap.total_seconds() / 60, 4)))

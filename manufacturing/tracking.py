@@ -166,14 +166,19 @@ def _applicable(order: Order, stages: Sequence[RouteStage]) -> list[RouteStage]:
 
 def _eta(
     *,
-    order: Order,
     remaining: Sequence[tuple[RouteStage, WorkItem | None]],
-    own_job: int | None,
+    job: Job | None,
+    units: int,
     now: datetime,
 ) -> EtaTracking:
-    """The ETA from the order's remaining stages, each with its open work item, if any."""
+    """The ETA from the remaining stages, each with its open work item, if any, of a lot of
+    ``units`` (the order's own, or its batch's: they pass each stage together)."""
     capacity = {stage.work_centre_id: stage.work_centre.capacity for stage, _ in remaining}
-    others = [item for item in active_items(work_centre_ids=capacity, now=now) if item.job_id != own_job]
+    others = [
+        item
+        for item in active_items(work_centre_ids=capacity, now=now)
+        if job is None or not (item.job_id == job.pk or (job.batch_id and item.batch_id == job.batch_id))
+    ]
     backlog = backlog_minutes(others)
     work = ZERO
     queue = ZERO
@@ -182,7 +187,7 @@ def _eta(
         if item is not None and item.state == WorkItemState.RUNNING:
             work += remaining_minutes(item.minutes, item.real_start, item.due_at, now)
             continue
-        work += _planned_minutes(stage, order.quantity)
+        work += _planned_minutes(stage, units)
         if item is None:
             queue += backlog[centre] / capacity[centre]
             continue
@@ -246,15 +251,16 @@ def _not_in_factory(order: Order, now: datetime) -> OrderTracking:
         attention_reason="",
         eta=None
         if order.status in SETTLED or not stages
-        else _eta(order=order, remaining=[(stage, None) for stage in stages], own_job=None, now=now),
+        else _eta(remaining=[(stage, None) for stage in stages], job=None, units=order.quantity, now=now),
         footprint=None,
     )
 
 
 def _footprint(
-    order: Order, spec_get: Callable[[], FactorySpec | None], items: Sequence[WorkItem]
+    order: Order, spec_get: Callable[[], FactorySpec | None], items: Sequence[WorkItem], lot_units: int
 ) -> FootprintComparison | None:
-    """The order's own footprint, from the work it took."""
+    """The order's own footprint, from the work it took: its share (its units of its lot's) of each
+    work item's minutes."""
     spec = spec_get()
     if spec is None:
         return None
@@ -270,7 +276,12 @@ def _footprint(
             config=config,
             quantity=order.quantity,
             passages=[
-                Passage(work_centre=item.work_centre.code, minutes=item.minutes, changeover=item.changeover)
+                Passage(
+                    work_centre=item.work_centre.code,
+                    minutes=item.minutes * item.units / lot_units,
+                    changeover=item.changeover,
+                    share=Decimal(item.units) / lot_units,
+                )
                 for item in items
                 if item.state == WorkItemState.DONE
             ],
@@ -298,6 +309,8 @@ def order_tracking(
         job = None
     if job is None:
         return _not_in_factory(order, now)
+    # A batch's orders pass each stage as one lot: its stages take the batch's minutes.
+    lot_units = job.batch.units if job.batch is not None and job.batch.units else order.quantity
     route_stages = {
         stage.pk: stage
         for stage in RouteStage.objects.filter(route_id=job.route_id).select_related("work_centre")
@@ -338,11 +351,11 @@ def order_tracking(
         stage = by_operation[operation]
         item = latest.get(operation)
         if index < reached:
-            stages.append(_stage(stage, StageState.DONE, item, order.quantity))
+            stages.append(_stage(stage, StageState.DONE, item, lot_units))
             continue
         open_item = item if item is not None and item.state in ACTIVE_STATES else None
         state = StageState.CURRENT if index == current else StageState.NEXT
-        stages.append(_stage(stage, state, open_item, order.quantity))
+        stages.append(_stage(stage, state, open_item, lot_units))
         remaining.append((stage, open_item))
     inspections = tuple(
         InspectionTracking(
@@ -379,6 +392,6 @@ def order_tracking(
         attention_reason=job.attention_reason,
         eta=None
         if made or order.status in SETTLED or not remaining
-        else _eta(order=order, remaining=remaining, own_job=job.pk, now=now),
-        footprint=_footprint(order, spec, items) if made and spec is not None else None,
+        else _eta(remaining=remaining, job=job, units=lot_units, now=now),
+        footprint=_footprint(order, spec, items, lot_units) if made and spec is not None else None,
     )

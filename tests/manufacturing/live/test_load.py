@@ -170,3 +170,37 @@ def test_the_load_api_is_for_staff(factory, place, api_client, customer_client, 
     assert set(centres) == set(factory.centres)
     assert centres["paint_booth"]["waiting_items"] == 1
     assert centres["paint_booth"]["backlog_minutes"] == "16.00"
+
+
+def test_a_batch_passes_a_stage_as_one_lot_its_setup_and_minutes_counted_once(factory, place):
+    paint = factory.stage(factory.batch_route, "paint")
+    assembly = factory.stage(factory.batch_route, "assembly")
+    orders = [place(BATCH, quantity=units) for units in (2, 3)]
+    batch = Batch.objects.create(
+        code="B-2",
+        setup_key="frame=steel",
+        product_version=orders[0].product_version,
+        route=factory.batch_route,
+        work_centre=factory.centres["paint_booth"],
+        size_limit=8,
+        units=5,
+        state="in_production",
+        window_closes_at=NOW,
+    )
+    for order in orders:
+        job = job_for(order, factory.batch_route)
+        job.batch = batch
+        job.save()
+        item(job, paint, WorkItemState.WAITING)
+        # The lot's 90 minutes (18 x 5 units), recorded on each of its items, half done.
+        item(
+            job,
+            assembly,
+            WorkItemState.RUNNING,
+            minutes="90",
+            real_start=NOW - timedelta(seconds=45),
+            due_at=NOW + timedelta(seconds=45),
+        )
+    # One setup of 10 minutes and 6 minutes for each of the 5 units.
+    assert load_of("paint_booth").backlog_minutes == 10 + 6 * 5
+    assert load_of("assembly_line").backlog_minutes == 45

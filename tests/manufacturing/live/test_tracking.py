@@ -186,8 +186,9 @@ def test_an_order_in_production_shows_done_current_and_next_with_its_batch(facto
         5,
         8,
     )
-    # The running stage's own rest (62 of 67 real seconds: 62 simulated minutes) and the rest planned.
-    assert tracking.eta.work_minutes == Decimal(62) + 36 + 8
+    # The running stage's own rest (62 of 67 real seconds: 62 simulated minutes) and the rest as
+    # planned for the batch's 5 units, which pass each stage together.
+    assert tracking.eta.work_minutes == Decimal(62) + 18 * 5 + 4 * 5
 
 
 def test_rework_sends_the_order_back_and_is_counted(factory, place):
