@@ -154,6 +154,14 @@ def _changeover_share(spec: FactorySpec, mode: str, quantity: int) -> Decimal:
     return ONE / quantity
 
 
+def _power(base: Decimal, exponent: int) -> Decimal:
+    """``base`` to a whole ``exponent``, with 0 to the 0 being 1 (Decimal refuses it)."""
+    result = ONE
+    for _ in range(exponent):
+        result *= base
+    return result
+
+
 def _defective(stages: Sequence[StageSpec]) -> Decimal:
     """The probability that a unit leaves these stages with at least one defect."""
     good = ONE
@@ -196,13 +204,13 @@ def _expected(
         )
         reworked = stages[start : index + 1]
         again = _defective(reworked)
-        passes = found * sum((again**attempt for attempt in range(checkpoint.max_rework)), ZERO)
+        passes = found * sum((_power(again, attempt) for attempt in range(checkpoint.max_rework)), ZERO)
         rework_units += passes
         for item in reworked:
             minutes = item.minutes_per_unit * passes
             running += minutes
             energy += minutes * centres[item.work_centre].energy_kwh_per_running_minute
-        kept *= ONE - found * again**checkpoint.max_rework
+        kept *= ONE - found * _power(again, checkpoint.max_rework)
     # Every scrapped piece is made again: a good unit costs 1 / kept started pieces.
     started = ONE / kept if kept > 0 else ONE
     return running * started, changeover * started, energy * started, started - ONE, rework_units * started

@@ -48,6 +48,12 @@ CUSTOM_STAGES = [
 ]
 
 
+STANDARD_STAGES = [
+    ("assembly", "assembly_line", "0", "15", "", ""),
+    ("final_inspection", "final_inspection", "0", "3", "", "Finished product"),
+]
+
+
 @dataclass
 class Factory:
     centres: dict[str, WorkCentre]
@@ -84,6 +90,7 @@ def factory(demo_catalogue) -> Factory:
         for code, (name, queue, capacity, changeover) in CENTRES.items()
     }
     bike = Product.objects.get(code="city-bike")
+    _route(None, "standard", "Standard line", STANDARD_STAGES, centres)
     return Factory(
         centres=centres,
         batch_route=_route(bike, "batch", "Bike with batch paint", BATCH_STAGES, centres),

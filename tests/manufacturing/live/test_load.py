@@ -152,8 +152,10 @@ def test_queue_days_are_the_work_ahead_on_the_route_over_capacity_and_a_working_
     assert queue_days(product=bike, mode="batch", now=NOW) == 2  # 40 + 30 = 70 minutes
     settings.ATELIER_FACTORY_MINUTES_PER_DAY = 34
     assert queue_days(product=bike, mode="batch", now=NOW) == 3
-    # The standard route has none of that work: no route at all here, so no queue.
-    assert queue_days(product=bike, mode="standard", now=NOW) == 0
+    # The default standard line meets only the assembly's 30 minutes of it.
+    assert queue_days(product=bike, mode="standard", now=NOW) == 1
+    # No route at all (no chair route, no default batch route): no queue.
+    assert queue_days(product=Product.objects.get(code="office-chair"), mode="batch", now=NOW) == 0
 
 
 def test_the_load_api_is_for_staff(factory, place, api_client, customer_client, staff_client):
