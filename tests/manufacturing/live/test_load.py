@@ -206,3 +206,23 @@ def test_a_batch_passes_a_stage_as_one_lot_its_setup_and_minutes_counted_once(fa
     # One setup of 10 minutes and 6 minutes for each of the 5 units.
     assert load_of("paint_booth").backlog_minutes == 10 + 6 * 5
     assert load_of("assembly_line").backlog_minutes == 45
+
+
+def test_the_admin_queue_load_page_shows_the_same_numbers_to_staff(factory, place, client, staff, customer):
+    job = job_for(place(BATCH), factory.batch_route)
+    job.needs_attention = True
+    job.attention_reason = "stuck at the paint booth"
+    job.save()
+    item(job, factory.stage(factory.batch_route, "paint"), WorkItemState.WAITING)
+    client.force_login(customer)
+    assert client.get("/admin/manufacturing/load/").status_code == 302  # to the admin log-in
+    client.force_login(staff)
+    index = client.get("/admin/").content.decode()
+    assert 'href="/admin/manufacturing/load/"' in index
+    page = client.get("/admin/manufacturing/load/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Paint booth" in html and "stuck at the paint booth" in html
+    booth = load_of("paint_booth")
+    assert f"{booth.waiting_items} ({booth.waiting_units})" in html
+    assert str(job.order_id)[:8] in html
