@@ -83,7 +83,7 @@ def test_follow_the_order_to_completed(page, demo_catalogue, factory):
     assert page.locator("#order-status").inner_text() == "Completed"
     stages = page.locator("#stage-list li")
     assert stages.count() >= 1
-    assert all(state == "done" for state in page.locator("#stage-list .stage-state").all_inner_texts())
+    assert all(state == "done" for state in page.locator("#stage-list .stage-state").all_text_contents())
     assert page.locator("#inspection-list li").count() >= 1
     assert re.search(r"passed|sent to rework|scrapped", page.locator("#inspection-list").inner_text())
     assert_accessible(page, what="a completed order")

@@ -64,7 +64,7 @@ class Factory:
         return route.stages.get(operation=operation)
 
 
-def _route(product: Product | None, mode: str, name: str, stages, centres) -> Route:
+def route_rows(product: Product | None, mode: str, name: str, stages, centres) -> Route:
     route = Route.objects.create(product=product, mode=mode, name=name)
     for position, (operation, centre, setup, per_unit, condition, inspects) in enumerate(stages, start=1):
         stage = RouteStage.objects.create(
@@ -90,11 +90,11 @@ def factory(demo_catalogue) -> Factory:
         for code, (name, queue, capacity, changeover) in CENTRES.items()
     }
     bike = Product.objects.get(code="city-bike")
-    _route(None, "standard", "Standard line", STANDARD_STAGES, centres)
+    route_rows(None, "standard", "Standard line", STANDARD_STAGES, centres)
     return Factory(
         centres=centres,
-        batch_route=_route(bike, "batch", "Bike with batch paint", BATCH_STAGES, centres),
-        custom_route=_route(bike, "custom", "Bespoke bike", CUSTOM_STAGES, centres),
+        batch_route=route_rows(bike, "batch", "Bike with batch paint", BATCH_STAGES, centres),
+        custom_route=route_rows(bike, "custom", "Bespoke bike", CUSTOM_STAGES, centres),
     )
 
 
