@@ -18,9 +18,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import (
+    Aggregate,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from products.models import Product
 
@@ -38,6 +51,7 @@ from .models import (
 ZERO = Decimal(0)
 SIM_HOUR = timedelta(hours=1)
 ACTIVE_STATES = (WorkItemState.WAITING, WorkItemState.RUNNING)
+MINUTES_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
 
 def minutes_per_working_day() -> int:
@@ -77,100 +91,56 @@ def remaining_minutes(
     return minutes * Decimal(str(round(left, 6)))
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveItem:
-    """A waiting or running work item, as the backlog sees it.
-
-    A batch's orders pass a stage as one lot: their items start together, share one place of the
-    work centre and each records the lot's minutes; the lot's setup is paid once."""
-
-    id: int
-    job_id: int
-    order_id: uuid.UUID
-    batch_id: uuid.UUID | None
-    stage_id: int
-    work_centre_id: int
-    state: str
-    units: int
-    enqueued_at: datetime
-    #: Running: the simulated minutes its lot still has to go. Waiting: its own units' minutes.
-    minutes_ahead: Decimal
-    #: Waiting: the stage's setup, paid once by its lot.
-    setup_minutes: Decimal
-
-    @property
-    def lot(self) -> tuple[object, ...]:
-        return ("batch", self.batch_id, self.stage_id) if self.batch_id else ("item", self.id)
+def _lot_minutes(items: QuerySet[WorkItem], setup: Aggregate) -> Any:
+    per_unit = ExpressionWrapper(F("stage__minutes_per_unit") * F("units"), output_field=MINUTES_FIELD)
+    return Sum(per_unit, output_field=MINUTES_FIELD) + setup
 
 
-def active_items(*, work_centre_ids: Iterable[int] | None, now: datetime) -> list[ActiveItem]:
-    """Every waiting and running item (on these work centres; ``None``: everywhere), oldest first."""
-    items = WorkItem.objects.filter(state__in=ACTIVE_STATES)
+def work_centre_backlog(
+    *,
+    work_centre_ids: Iterable[int] | None,
+    now: datetime,
+    excluding: Q | None = None,
+    queued_before: WorkItem | None = None,
+) -> dict[int, Decimal]:
+    """Simulated minutes of work ahead per work centre id (on these centres; ``None``: all), but
+    for the items ``excluding`` matches: each running lot's rest, each waiting item's units and its
+    lot's setup once. ``queued_before``: only the waiting work queued before that item (first in,
+    first out). Three queries, whatever the length of the queues."""
+    items = WorkItem.objects.all()
     if work_centre_ids is not None:
         items = items.filter(work_centre_id__in=list(work_centre_ids))
-    rows = items.order_by("enqueued_at", "id").values_list(
-        "id",
-        "job_id",
-        "job__order_id",
-        "job__batch_id",
-        "stage_id",
-        "work_centre_id",
-        "state",
-        "units",
-        "enqueued_at",
-        "minutes",
-        "real_start",
-        "due_at",
-        "stage__setup_minutes",
-        "stage__minutes_per_unit",
-    )
-    return [
-        ActiveItem(
-            id=item_id,
-            job_id=job_id,
-            order_id=order_id,
-            batch_id=batch_id,
-            stage_id=stage_id,
-            work_centre_id=centre_id,
-            state=state,
-            units=units,
-            enqueued_at=enqueued_at,
-            minutes_ahead=remaining_minutes(minutes, real_start, due_at, now)
-            if state == WorkItemState.RUNNING
-            else per_unit * units,
-            setup_minutes=ZERO if state == WorkItemState.RUNNING else setup,
+    if excluding is not None:
+        items = items.exclude(excluding)
+    waiting = items.filter(state=WorkItemState.WAITING)
+    if queued_before is not None:
+        waiting = waiting.filter(
+            Q(enqueued_at__lt=queued_before.enqueued_at)
+            | Q(enqueued_at=queued_before.enqueued_at, pk__lt=queued_before.pk)
         )
-        for (
-            item_id,
-            job_id,
-            order_id,
-            batch_id,
-            stage_id,
-            centre_id,
-            state,
-            units,
-            enqueued_at,
-            minutes,
-            real_start,
-            due_at,
-            setup,
-            per_unit,
-        ) in rows
-    ]
-
-
-def backlog_minutes(items: Iterable[ActiveItem]) -> dict[int, Decimal]:
-    """Simulated minutes of work ahead per work centre id: each running lot's rest once, each
-    waiting item's units and its lot's setup once."""
     minutes: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    counted: set[tuple[object, ...]] = set()
-    for item in items:
-        first = (item.state, *item.lot) not in counted
-        counted.add((item.state, *item.lot))
-        if item.state == WorkItemState.RUNNING:
-            minutes[item.work_centre_id] += item.minutes_ahead if first else ZERO
-        else:
-            minutes[item.work_centre_id] += item.minutes_ahead + (item.setup_minutes if first else ZERO)
+    solo = (
+        waiting.filter(job__batch__isnull=True)
+        .values("work_centre_id")
+        .annotate(total=_lot_minutes(waiting, Sum("stage__setup_minutes")))
+    )
+    lots = (
+        waiting.filter(job__batch__isnull=False)
+        .values("work_centre_id", "job__batch_id", "stage_id")
+        .annotate(total=_lot_minutes(waiting, Max("stage__setup_minutes")))
+    )
+    for row in [*solo, *lots]:
+        minutes[row["work_centre_id"]] += row["total"]
+    running = items.filter(state=WorkItemState.RUNNING).values_list(
+        "pk", "job__batch_id", "stage_id", "work_centre_id", "minutes", "real_start", "due_at"
+    )
+    counted = set()
+    for pk, batch_id, stage_id, centre_id, spent, real_start, due_at in running:
+        # A batch's items at a stage are one lot, each recording the lot's minutes: counted once.
+        lot = (batch_id, stage_id) if batch_id else pk
+        if lot not in counted:
+            counted.add(lot)
+            minutes[centre_id] += remaining_minutes(spent, real_start, due_at, now)
     return minutes
 
 
@@ -193,7 +163,7 @@ def queue_days(*, product: Product, mode: str, now: datetime) -> int:
     if route is None:
         return 0
     capacity = dict(WorkCentre.objects.filter(stages__route=route).distinct().values_list("id", "capacity"))
-    backlog = backlog_minutes(active_items(work_centre_ids=capacity, now=now))
+    backlog = work_centre_backlog(work_centre_ids=capacity, now=now)
     minutes = sum((backlog[centre] / capacity[centre] for centre in capacity), ZERO)
     return math.ceil(minutes / minutes_per_working_day())
 
@@ -280,12 +250,25 @@ def _busy_minutes_last_hour(sim_now: datetime) -> dict[int, Decimal]:
 def factory_load(*, now: datetime) -> FactoryLoad:
     """The load of every work centre at real ``now``, and the jobs that need staff attention."""
     sim_now = _sim_now(now)
-    centres = list(WorkCentre.objects.order_by("code"))
-    items = active_items(work_centre_ids=None, now=now)
-    by_centre: dict[int, list[ActiveItem]] = defaultdict(list)
-    for item in items:
-        by_centre[item.work_centre_id].append(item)
-    backlog = backlog_minutes(items)
+    oldest_waiting = (
+        WorkItem.objects.filter(work_centre=OuterRef("pk"), state=WorkItemState.WAITING)
+        .order_by("enqueued_at", "pk")
+        .values("pk")[:1]
+    )
+    centres = list(WorkCentre.objects.annotate(oldest_waiting=Subquery(oldest_waiting)).order_by("code"))
+    oldest = {
+        pk: (order_id, enqueued_at)
+        for pk, order_id, enqueued_at in WorkItem.objects.filter(
+            pk__in=[centre.oldest_waiting for centre in centres if centre.oldest_waiting]
+        ).values_list("pk", "job__order_id", "enqueued_at")
+    }
+    counts: dict[tuple[int, str], tuple[int, int]] = {
+        (row["work_centre_id"], row["state"]): (row["items"], row["units"])
+        for row in WorkItem.objects.filter(state__in=ACTIVE_STATES)
+        .values("work_centre_id", "state")
+        .annotate(items=Count("pk"), units=Sum("units"))
+    }
+    backlog = work_centre_backlog(work_centre_ids=None, now=now)
     busy = _busy_minutes_last_hour(sim_now)
     batches: dict[int, list[FormingBatch]] = defaultdict(list)
     for batch in Batch.objects.filter(state=BatchState.FORMING).order_by("opened_at", "code"):
@@ -301,7 +284,11 @@ def factory_load(*, now: datetime) -> FactoryLoad:
                 window_closes_at=batch.window_closes_at,
             )
         )
-    centre_of_job = {item.job_id: item.work_centre_id for item in items}
+    centre_of_job = dict(
+        WorkItem.objects.filter(job__needs_attention=True, state__in=ACTIVE_STATES)
+        .order_by("enqueued_at", "pk")
+        .values_list("job_id", "work_centre_id")
+    )
     code_of = {centre.pk: centre.code for centre in centres}
     attention = tuple(
         AttentionJob(
@@ -319,25 +306,25 @@ def factory_load(*, now: datetime) -> FactoryLoad:
         attention_by_centre[job.work_centre] += 1
     loads = []
     for centre in centres:
-        running = [item for item in by_centre[centre.pk] if item.state == WorkItemState.RUNNING]
-        waiting = [item for item in by_centre[centre.pk] if item.state == WorkItemState.WAITING]
-        oldest = waiting[0] if waiting else None
+        running_items, running_units = counts.get((centre.pk, WorkItemState.RUNNING), (0, 0))
+        waiting_items, waiting_units = counts.get((centre.pk, WorkItemState.WAITING), (0, 0))
+        oldest_order, oldest_since = oldest.get(centre.oldest_waiting, (None, None))
         loads.append(
             WorkCentreLoad(
                 code=centre.code,
                 name=centre.name,
                 queue=centre.queue,
                 capacity=centre.capacity,
-                running_items=len(running),
-                running_units=sum(item.units for item in running),
-                waiting_items=len(waiting),
-                waiting_units=sum(item.units for item in waiting),
+                running_items=running_items,
+                running_units=running_units,
+                waiting_items=waiting_items,
+                waiting_units=waiting_units,
                 backlog_minutes=backlog[centre.pk].quantize(Decimal("0.01")),
-                oldest_waiting_order=oldest.order_id if oldest else None,
-                oldest_waiting_since=oldest.enqueued_at if oldest else None,
-                oldest_waiting_age_seconds=max(int((now - oldest.enqueued_at).total_seconds()), 0)
-                if oldest
-                else None,
+                oldest_waiting_order=oldest_order,
+                oldest_waiting_since=oldest_since,
+                oldest_waiting_age_seconds=None
+                if oldest_since is None
+                else max(int((now - oldest_since).total_seconds()), 0),
                 batches_forming=tuple(batches[centre.pk]),
                 busy_minutes_last_hour=busy[centre.pk].quantize(Decimal("0.01")),
                 utilisation=round(float(busy[centre.pk]) / (60 * centre.capacity), 4),

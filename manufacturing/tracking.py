@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from configurator.engine.errors import EngineError
@@ -38,12 +39,11 @@ from products.runtime import runtime_get
 from .footprint import FootprintComparison, InspectionOutcome, Passage, condition_holds, footprint_actual
 from .load import (
     ACTIVE_STATES,
-    active_items,
-    backlog_minutes,
     minutes_per_working_day,
     remaining_minutes,
     route_find,
     sim_minutes_to_real,
+    work_centre_backlog,
 )
 from .models import InspectionDecision, Job, RouteStage, WorkItem, WorkItemState
 from .spec import FactorySpec
@@ -174,12 +174,11 @@ def _eta(
     """The ETA from the remaining stages, each with its open work item, if any, of a lot of
     ``units`` (the order's own, or its batch's: they pass each stage together)."""
     capacity = {stage.work_centre_id: stage.work_centre.capacity for stage, _ in remaining}
-    others = [
-        item
-        for item in active_items(work_centre_ids=capacity, now=now)
-        if job is None or not (item.job_id == job.pk or (job.batch_id and item.batch_id == job.batch_id))
-    ]
-    backlog = backlog_minutes(others)
+    # Its own work, and its batch's (one lot), is not ahead of it.
+    mine = (
+        None if job is None else Q(job_id=job.pk) | (Q(job__batch_id=job.batch_id) if job.batch_id else Q())
+    )
+    backlog = work_centre_backlog(work_centre_ids=capacity, now=now, excluding=mine)
     work = ZERO
     queue = ZERO
     for stage, item in remaining:
@@ -188,20 +187,12 @@ def _eta(
             work += remaining_minutes(item.minutes, item.real_start, item.due_at, now)
             continue
         work += _planned_minutes(stage, units)
-        if item is None:
+        if item is not None:
+            # Waiting in line (first in, first out): only what runs or was queued before it is ahead.
+            ahead = work_centre_backlog(work_centre_ids=[centre], now=now, excluding=mine, queued_before=item)
+            queue += ahead[centre] / capacity[centre]
+        else:
             queue += backlog[centre] / capacity[centre]
-            continue
-        # Waiting in line (first in, first out): only what runs or was queued before it is ahead.
-        ahead = [
-            other
-            for other in others
-            if other.work_centre_id == centre
-            and (
-                other.state == WorkItemState.RUNNING
-                or (other.enqueued_at, other.id) < (item.enqueued_at, item.pk)
-            )
-        ]
-        queue += backlog_minutes(ahead)[centre] / capacity[centre]
     total = work + queue
     days = math.ceil(total / minutes_per_working_day())
     return EtaTracking(
