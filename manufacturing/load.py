@@ -30,7 +30,6 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
 )
@@ -91,7 +90,8 @@ def remaining_minutes(
     return minutes * Decimal(str(round(left, 6)))
 
 
-def _lot_minutes(items: QuerySet[WorkItem], setup: Aggregate) -> Any:
+def _lot_minutes(setup: Aggregate) -> Any:
+    """Its items' minutes per unit times their units, plus ``setup`` (once or per item)."""
     per_unit = ExpressionWrapper(F("stage__minutes_per_unit") * F("units"), output_field=MINUTES_FIELD)
     return Sum(per_unit, output_field=MINUTES_FIELD) + setup
 
@@ -122,12 +122,12 @@ def work_centre_backlog(
     solo = (
         waiting.filter(job__batch__isnull=True)
         .values("work_centre_id")
-        .annotate(total=_lot_minutes(waiting, Sum("stage__setup_minutes")))
+        .annotate(total=_lot_minutes(Sum("stage__setup_minutes")))
     )
     lots = (
         waiting.filter(job__batch__isnull=False)
         .values("work_centre_id", "job__batch_id", "stage_id")
-        .annotate(total=_lot_minutes(waiting, Max("stage__setup_minutes")))
+        .annotate(total=_lot_minutes(Max("stage__setup_minutes")))
     )
     for row in [*solo, *lots]:
         minutes[row["work_centre_id"]] += row["total"]
