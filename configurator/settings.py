@@ -298,6 +298,9 @@ ATELIER_ORDER_REFRESH_SECONDS = env_float("ATELIER_ORDER_REFRESH_SECONDS", 3.0)
 ATELIER_QUOTE_VALIDITY_DAYS = env_int("ATELIER_QUOTE_VALIDITY_DAYS", 30)
 #: Simulated factory minutes per real second; 0 makes simulated work instantaneous (tests).
 ATELIER_SIM_TIME_SCALE = env_float("ATELIER_SIM_TIME_SCALE", 60.0)
+#: Simulated minutes a work centre works per business day: turns the queue ahead into days of
+#: lead time (docs/factory.md, "How the ship date is computed").
+ATELIER_FACTORY_MINUTES_PER_DAY = env_int("ATELIER_FACTORY_MINUTES_PER_DAY", 480)
 
 LOGGING = {
     "version": 1,

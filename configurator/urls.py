@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("configurator.storefront.api_urls")),
     path("api/", include("configurator.configure.urls")),
     path("api/", include("orders.urls")),
+    path("api/", include("manufacturing.urls")),
     re_path(r"^api/", error_views.not_found),
 ]
 

@@ -37,7 +37,9 @@ def order_list(*, actor: User) -> QuerySet[Order]:
 
 def order_get(*, actor: User, order_id: uuid.UUID | str) -> Order:
     orders = (
-        Order.objects.select_related("product", "product_version", "customer", "quote")
+        Order.objects.select_related(
+            "product", "product_version", "customer", "quote", "job__route", "job__batch"
+        )
         .defer("product_version__document")
         .prefetch_related(Prefetch("events", queryset=OrderEvent.objects.select_related("actor")))
     )

@@ -13,6 +13,8 @@ from rest_framework import serializers
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
 from configurator.plumbing.fields import DecimalStringField
+from manufacturing.loading import factory_spec_get
+from manufacturing.serializers import OrderTrackingOutput
 from products.choices import ProductionMode
 from products.documents import StrictSerializer
 
@@ -238,6 +240,13 @@ class OrderOutput(OrderSummaryOutput):
     quote = serializers.UUIDField(source="quote_id", read_only=True, allow_null=True)
     timeline = OrderEventOutput(source="events", many=True, read_only=True)
     inspections = serializers.SerializerMethodField()
+    tracking = OrderTrackingOutput(
+        source="*",
+        read_only=True,
+        spec=factory_spec_get,
+        help_text="Where it is in the factory: the route's stages done, current and next, its batch, "
+        "inspections, rework and remakes, the ETA from the live load, and its footprint once made.",
+    )
 
     class Meta(OrderSummaryOutput.Meta):
         fields = [
@@ -250,6 +259,7 @@ class OrderOutput(OrderSummaryOutput):
             "quote",
             "timeline",
             "inspections",
+            "tracking",
         ]
         read_only_fields = fields
 

@@ -10,13 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
+from manufacturing.loading import factory_spec_get
 from products.models import Product
 from products.runtime import configurator_get
 from products.selectors import ModelSource, product_get, product_model_source
 
 from .presenters import Presenter
 from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
-from .services import configuration_evaluate, value_explanation
+from .services import configuration_evaluate, configuration_footprint, value_explanation
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
@@ -72,7 +73,8 @@ class ConfigureApi(APIView):
             explain=data["explain"],
             complete=data["complete"],
         )
-        answer = Presenter(evaluation.model).configure(evaluation)
+        footprint = configuration_footprint(evaluation=evaluation, spec=factory_spec_get())
+        answer = Presenter(evaluation.model).configure(evaluation, footprint)
         return Response(ConfigureOutput(answer, context={"staff": _is_staff(request)}).data)
 
 

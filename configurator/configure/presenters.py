@@ -17,6 +17,7 @@ from configurator.engine.results import (
     ValueGuidance,
 )
 from configurator.engine.values import describe_value, json_number, json_value
+from manufacturing.footprint import FootprintComparison
 
 from .documents import price_document, production_document, selections_document
 from .services import Evaluation, Priced
@@ -123,8 +124,9 @@ class Presenter:
             "production": production_document(self.model, priced.decision, priced.lead_time, priced.start),
         }
 
-    def configure(self, evaluation: Evaluation) -> dict[str, Any]:
-        """The configure answer: guidance, validation, conflict, completion, price and production."""
+    def configure(self, evaluation: Evaluation, footprint: FootprintComparison | None) -> dict[str, Any]:
+        """The configure answer: guidance, validation, conflict, completion, price, production and
+        the footprint estimate."""
         guidance = evaluation.guidance
         assert guidance is not None, "configure always guides"
         validation = evaluation.validation
@@ -161,6 +163,7 @@ class Presenter:
             "solver_calls": guidance.solver_calls,
             "explained": guidance.explained,
             **self.priced(evaluation.priced),
+            "footprint": footprint,
         }
 
     def explain(self, *, option_set: str, value: Any, explanation: Explanation | None) -> dict[str, Any]:

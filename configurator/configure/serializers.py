@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.plumbing.fields import DecimalStringField
+from manufacturing.serializers import FootprintComparisonOutput
 from products.choices import BreakMode, Currency, CustomizationLevel, OptionSetKind, ProductionMode
 
 from .schema import SELECTION_VALUE_REF
@@ -275,6 +276,11 @@ class ConfigureOutput(serializers.Serializer):
     )
     price = PriceOutput(help_text="The configuration as it stands, priced: a preview until `valid`.")
     production = ProductionOutput(help_text="How and when the configuration as it stands would be made.")
+    footprint = FootprintComparisonOutput(
+        allow_null=True,
+        help_text="Expected per unit, made in its production mode, against the standard product on "
+        "the standard route; null when the factory has no route for it.",
+    )
 
 
 class ConfigureInput(serializers.Serializer):

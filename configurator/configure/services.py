@@ -25,6 +25,9 @@ from configurator.plumbing.errors import (
     InvalidInputError,
     field_error,
 )
+from manufacturing.footprint import FootprintComparison, footprint_estimate
+from manufacturing.load import queue_days
+from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
 from products.selectors import ModelSource, product_get, product_model_source
@@ -87,10 +90,14 @@ def quantity_check(quantity: int) -> int:
     return quantity
 
 
-def _price(pricer: Pricer, config: dict[str, Value], quantity: int) -> Priced:
+def _price(pricer: Pricer, product: Product, config: dict[str, Value], quantity: int) -> Priced:
+    """Price the configuration and date it: the lead time counts the live queue ahead on the work
+    centres of the route it would take (docs/factory.md, "How the ship date is computed")."""
     breakdown, decision = pricer.price(config, quantity)
-    lead_time = pricer.lead_time(decision, quantity)
-    return Priced(config, breakdown, decision, lead_time, timezone.localdate())
+    now = timezone.now()
+    waiting = queue_days(product=product, mode=decision.mode.value, now=now)
+    lead_time = pricer.lead_time(decision, quantity, queue_days=waiting)
+    return Priced(config, breakdown, decision, lead_time, timezone.localdate(now))
 
 
 def configuration_evaluate(
@@ -141,12 +148,27 @@ def configuration_evaluate(
         validation=validation,
         guidance=guidance,
         effective=effective,
-        priced=_price(pricer, dict(effective.values), quantity),
+        priced=_price(pricer, product, dict(effective.values), quantity),
         completion=completion,
         completion_priced=None
         if completion is None
-        else _price(pricer, dict(completion.selections), quantity),
+        else _price(pricer, product, dict(completion.selections), quantity),
     )
+
+
+def configuration_footprint(*, evaluation: Evaluation, spec: FactorySpec) -> FootprintComparison | None:
+    """The expected footprint per unit of the configuration as it stands, made in its production
+    mode, against the standard product; None when the factory has no route for it."""
+    try:
+        return footprint_estimate(
+            spec=spec,
+            model=evaluation.model,
+            mode=evaluation.priced.decision.mode.value,
+            config=evaluation.priced.config,
+            quantity=evaluation.quantity,
+        )
+    except LookupError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ OPERATION_IDS = {
     "saved_configurations_list",
     "saved_configurations_save",
     "saved_configurations_delete",
+    "factory_load_retrieve",
 }
 ANONYMOUS = {
     "products_list",

@@ -149,7 +149,8 @@ def test_the_detail_costs_a_fixed_number_of_queries(
     customer_client, demo_catalogue, django_assert_num_queries
 ):
     order_id = place(customer_client).json()["id"]
-    with django_assert_num_queries(2):
+    # The order with its job, its events, and the route it will take (its tracking).
+    with django_assert_num_queries(3):
         customer_client.get(f"/api/orders/{order_id}/")
 
 

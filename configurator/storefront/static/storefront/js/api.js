@@ -141,8 +141,45 @@
         id: order.id, status: order.status, stage: order.stage, queue: order.queue, batch: order.batch,
         eta: order.eta, mode: order.production_mode, updatedAt: order.updated_at,
         events: order.timeline.map(read.event),
-        inspections: order.inspections.map(read.event),
-        stages: order.stages || null,
+        tracking: read.tracking(order.tracking),
+      };
+    },
+    tracking: function (tracking) {
+      return {
+        route: tracking.route, inProduction: tracking.in_production,
+        stages: tracking.stages.map(function (stage) {
+          return {
+            operation: stage.operation, state: stage.state, workCentre: stage.work_centre_name,
+            itemState: stage.item_state, attempt: stage.attempt, minutes: stage.minutes,
+            realStart: stage.real_start, realEnd: stage.real_end, dueAt: stage.due_at,
+          };
+        }),
+        batch: tracking.batch && {
+          code: tracking.batch.code, state: tracking.batch.state, units: tracking.batch.units,
+          sizeLimit: tracking.batch.size_limit,
+        },
+        inspections: tracking.inspections.map(function (inspection) {
+          return {
+            operation: inspection.operation, inspects: inspection.inspects, attempt: inspection.attempt,
+            sampled: inspection.units_sampled, defects: inspection.defects_found,
+            decision: inspection.decision, action: inspection.action, at: inspection.at,
+          };
+        }),
+        reworkCount: tracking.rework_count, remakes: tracking.remakes, needsAttention: tracking.needs_attention,
+        eta: tracking.eta && {
+          shipDate: tracking.eta.ship_date, completesAt: tracking.eta.completes_at,
+          businessDays: tracking.eta.business_days,
+        },
+        footprint: tracking.footprint && {
+          basis: tracking.footprint.basis, unit: read.footprintPart(tracking.footprint.unit),
+          baseline: read.footprintPart(tracking.footprint.baseline), newMaterials: tracking.footprint.new_materials,
+        },
+      };
+    },
+    footprintPart: function (part) {
+      return {
+        energy: part.energy_kwh, materialPieces: part.material_pieces, scrap: part.scrap_pieces,
+        rework: part.rework_units, materials: part.materials,
       };
     },
     event: function (event) {

@@ -1,5 +1,6 @@
-/* The order page: status, stages, inspections and the timeline, refreshed from the order API while
-   the order is still moving. */
+/* The order page: status, the route's stages (done, current, next), batch, inspections, rework,
+   remakes, the ETA and the footprint from the order's tracking, and the timeline; refreshed from the
+   order API while the order is still moving. */
 (function () {
   "use strict";
   const A = window.Atelier;
@@ -25,27 +26,79 @@
     return node;
   }
 
-  /* Stages as done / current / next: from the order's own list when the API gives one, otherwise
-     from the stage events of the timeline. */
-  function stagesOf(order) {
-    if (order.stages) {
-      return order.stages.map(function (stage) {
-        return { name: stage.name || stage.stage, state: stage.state, workCentre: stage.work_centre || "", batch: stage.batch || "" };
-      });
-    }
-    const stages = [];
-    order.events.forEach(function (event) {
-      if (!event.stage || (event.type !== "stage_started" && event.type !== "stage_completed")) return;
-      let stage = stages.find(function (item) { return item.name === event.stage; });
-      if (!stage) { stage = { name: event.stage, state: "current", workCentre: event.workCentre, batch: event.batch }; stages.push(stage); }
-      if (event.type === "stage_completed") stage.state = "done";
-      if (event.workCentre) stage.workCentre = event.workCentre;
-    });
-    const finished = ["completed", "shipped"].indexOf(order.status) >= 0;
-    stages.forEach(function (stage) {
-      if (finished || (stage.name !== order.stage && stage.state === "current")) stage.state = "done";
-    });
-    return stages;
+  const BATCH_STATE = { forming: "forming", released: "released", in_production: "in production", done: "done" };
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+  function label(code) { return code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, " "); }
+  function shortDate(isoDate) {
+    return new Date(isoDate + "T12:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  }
+
+  /* What a stage is doing, in words: when it finished, when it will, or that it waits its turn. */
+  function stageTimes(stage) {
+    if (stage.state === "done" && stage.realEnd) return "finished " + clock(stage.realEnd);
+    if (stage.itemState === "running" && stage.dueAt) return "until about " + clock(stage.dueAt);
+    if (stage.itemState === "waiting") return "waiting for a free place";
+    return stage.state === "next" ? "about " + Math.round(Number(stage.minutes)) + " min of work" : "";
+  }
+
+  function renderStages(tracking) {
+    const list = $("stage-list");
+    list.replaceChildren.apply(list, tracking.stages.map(function (stage) {
+      const item = element("li", stage.state);
+      if (stage.state === "current") item.setAttribute("aria-current", "step");
+      item.append(element("span", "stage-state", stage.state));
+      item.append(element("span", "stage-name", label(stage.operation)));
+      item.append(element("span", "muted", "· " + stage.workCentre));
+      const times = stageTimes(stage);
+      if (times) item.append(element("span", "muted", "· " + times));
+      if (stage.attempt > 1) item.append(element("span", "muted", "· attempt " + stage.attempt));
+      return item;
+    }));
+    $("stages-empty").hidden = tracking.stages.length > 0;
+    $("stages-route").textContent = tracking.route
+      ? (tracking.inProduction ? "Route: " : "The route it will take: ") + tracking.route
+      : "";
+  }
+
+  function renderInspections(tracking) {
+    const list = $("inspection-list");
+    list.replaceChildren.apply(list, tracking.inspections.map(function (inspection) {
+      const item = element("li");
+      item.append(element("time", "", when(inspection.at)));
+      item.append(element("strong", "result-" + inspection.decision,
+        label(inspection.operation) + ": " + (RESULT[inspection.decision] || inspection.decision)));
+      item.append(element("div", "", inspection.inspects + " — " + inspection.defects + " defect" +
+        (inspection.defects === 1 ? "" : "s") + " in " + inspection.sampled + " unit" + (inspection.sampled === 1 ? "" : "s") +
+        " inspected" + (inspection.attempt > 1 ? " (attempt " + inspection.attempt + ")" : "")));
+      if (inspection.action) item.append(element("div", "tags", inspection.action));
+      return item;
+    }));
+    $("inspections-empty").hidden = tracking.inspections.length > 0;
+  }
+
+  function renderFootprint(footprint) {
+    $("footprint-panel").hidden = !footprint;
+    if (!footprint) return;
+    const rows = [
+      ["Energy (kWh)", footprint.unit.energy, footprint.baseline.energy],
+      ["Material (pieces)", footprint.unit.materialPieces, footprint.baseline.materialPieces],
+      ["Scrapped pieces", footprint.unit.scrap, footprint.baseline.scrap],
+      ["Reworked units", footprint.unit.rework, footprint.baseline.rework],
+    ];
+    const body = $("footprint-table").tBodies[0];
+    body.replaceChildren.apply(body, rows.map(function (row) {
+      const line = element("tr");
+      line.append(element("th", "", row[0]));
+      line.lastChild.setAttribute("scope", "row");
+      line.append(element("td", "", row[1]));
+      line.append(element("td", "", row[2]));
+      return line;
+    }));
+    $("footprint-materials").textContent = "Made of " + (footprint.unit.materials.join(", ") || "the standard materials") +
+      (footprint.newMaterials.length ? " (new against the standard: " + footprint.newMaterials.join(", ") + ")." : ".");
   }
 
   function render(data) {
@@ -55,8 +108,18 @@
     status.textContent = STATUS[order.status] || order.status;
     status.className = "status status-" + order.status;
     $("order-stage").textContent = order.stage && IN_WORKSHOP.indexOf(order.status) >= 0 ? "at " + order.stage : "";
-    $("order-eta").textContent = new Date(order.eta + "T12:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
-    $("order-batch").textContent = order.batch || "—";
+    const tracking = order.tracking;
+    $("order-eta").textContent = shortDate(tracking.eta ? tracking.eta.shipDate : order.eta);
+    $("order-eta-note").textContent = tracking.eta
+      ? "(from the work ahead of it now; production done about " + clock(tracking.eta.completesAt) + ")"
+      : "";
+    $("order-batch").textContent = tracking.batch
+      ? tracking.batch.code + " · " + (BATCH_STATE[tracking.batch.state] || tracking.batch.state) + ", " +
+        tracking.batch.units + " of " + tracking.batch.sizeLimit + " units"
+      : order.batch || "—";
+    $("order-rework").textContent = String(tracking.reworkCount);
+    $("order-remakes").textContent = String(tracking.remakes);
+    $("attention-note").hidden = !tracking.needsAttention;
 
     const reached = PROGRESS.indexOf(order.status === "rework" || order.status === "scrapped" ? "in_production" : order.status);
     const progress = $("status-progress");
@@ -68,28 +131,9 @@
         return item;
       }));
 
-    const stages = stagesOf(order);
-    const list = $("stage-list");
-    list.replaceChildren.apply(list, stages.map(function (stage) {
-      const item = element("li", stage.state);
-      item.append(element("span", "stage-state", stage.state));
-      item.append(element("span", "stage-name", stage.name));
-      if (stage.workCentre) item.append(element("span", "muted", "· " + stage.workCentre));
-      if (stage.batch) item.append(element("span", "muted", "· batch " + stage.batch));
-      return item;
-    }));
-    $("stages-empty").hidden = stages.length > 0;
-
-    const inspections = $("inspection-list");
-    inspections.replaceChildren.apply(inspections, order.inspections.map(function (event) {
-      const item = element("li");
-      item.append(element("time", "", when(event.at)));
-      const result = (event.inspectionResult || "").toLowerCase();
-      item.append(element("strong", "result-" + result, (event.stage ? event.stage + ": " : "") + (RESULT[result] || result || "inspected")));
-      if (event.message) item.append(element("div", "", event.message));
-      return item;
-    }));
-    $("inspections-empty").hidden = order.inspections.length > 0;
+    renderStages(tracking);
+    renderInspections(tracking);
+    renderFootprint(tracking.footprint);
 
     const timeline = $("timeline");
     timeline.replaceChildren.apply(timeline, order.events.slice().reverse().map(function (event) {
