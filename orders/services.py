@@ -222,6 +222,41 @@ def order_transition(
     return order, True
 
 
+def _not_cancelled(order: Order) -> bool:
+    return order.status != OrderStatus.CANCELLED
+
+
+def order_production_step(
+    *,
+    order_id: uuid.UUID | str,
+    event: events.EventSpec,
+    to: OrderStatus | None = None,
+    **changes: Any,
+) -> Order | None:
+    """Record one production step of an order (the factory's narrow way in): move it to ``to``
+    when given and not there yet (through :func:`order_transition`, so the state machine holds),
+    set ``changes`` (``stage``, ``batch``) and write ``event``, all in the caller's transaction.
+    An order cancelled meanwhile takes no further steps: answers None."""
+    if to is not None:
+        order, moved = order_transition(
+            order_id=order_id, to=to, event=lambda _: event, guard=_not_cancelled, **changes
+        )
+        if moved:
+            return order
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_production_step must run inside a transaction")
+    order = (
+        Order.objects.select_for_update(of=("self",), no_key=True).select_related("product").get(pk=order_id)
+    )
+    if not _not_cancelled(order):
+        return None
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.save(update_fields=["updated_at", *changes])
+    events.event_record(order=order, event=event)
+    return order
+
+
 def _placed(order: Order) -> bool:
     return order.status == OrderStatus.PLACED
 
