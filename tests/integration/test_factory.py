@@ -1,0 +1,192 @@
+"""The Celery factory with real worker processes on Redis and RabbitMQ (and the test database):
+orders of all three modes to completed, rework and scrap-and-remake, batch release by size and by
+window, two competing workers, and every order's timeline in the order of the state machine."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from rest_framework.test import APIClient
+
+from manufacturing.models import Batch, Job, QualityCheckpoint, RouteStage, WorkItem
+from orders.models import Order
+from orders.states import can_transition
+from products.demo import demo_documents
+from products.services import product_import
+from tests.factories import UserFactory
+from tests.integration.conftest import (
+    celery_broker,
+    start_beat,
+    start_worker,
+    stop_worker,
+    wait_for,
+    wait_until_ready,
+    worker_env,
+)
+from tests.manufacturing.conftest import factory_rows
+from tests.orders.conftest import place
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+QUEUES = ["default", "standard", "batch", "custom"]
+STANDARD: dict = {"frame": "alu"}
+BATCH_GREEN = {"frame": "steel", "colour": "racing_green"}
+CUSTOM = {"colour": "custom_paint"}
+
+
+@pytest.fixture
+def customer_client():
+    from manufacturing.documents import demo_factory_spec
+
+    for document in demo_documents():
+        product_import(document=document, publish=True)
+    factory_rows(demo_factory_spec())
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
+
+
+def factory_env(broker_url: str, folder, **overrides: str) -> dict[str, str]:
+    return {
+        **worker_env(broker_url, folder),
+        "ATELIER_SIM_TIME_SCALE": "0",
+        "ATELIER_BATCH_SIZE_LIMIT": "100",
+        "ATELIER_FACTORY_WAKE_SECONDS": "0.5",
+        **overrides,
+    }
+
+
+class Factory:
+    """Workers (and beat) of one test, stopped at the end with their logs kept for messages."""
+
+    def __init__(self, broker_url: str, folder, env: dict[str, str]) -> None:
+        self.broker_url, self.folder, self.env = broker_url, folder, env
+        self.processes: list = []
+        self.logs: list[str] = []
+
+    def worker(self, queues: list[str] = QUEUES):
+        process = start_worker(queues=queues, env=self.env)
+        self.processes.append(process)
+        with celery_broker(self.broker_url):
+            wait_until_ready(process)
+        return process
+
+    def beat(self):
+        process = start_beat(env=self.env, folder=self.folder)
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> str:
+        self.logs += [stop_worker(process) for process in self.processes]
+        self.processes = []
+        return "\n".join(self.logs)
+
+
+@pytest.fixture
+def factory(broker_url, tmp_path):
+    made: list[Factory] = []
+
+    def make(**overrides: str) -> Factory:
+        made.append(Factory(broker_url, tmp_path, factory_env(broker_url, tmp_path, **overrides)))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.stop()
+
+
+def place_orders(client, broker_url: str, *selections: dict, quantity: int = 1) -> list[str]:
+    with celery_broker(broker_url):
+        responses = [place(client, selections=chosen, quantity=quantity) for chosen in selections]
+    assert all(response.status_code == 201 for response in responses), [r.json() for r in responses]
+    return [response.json()["id"] for response in responses]
+
+
+def all_in(order_ids: list[str], status: str) -> bool:
+    return Order.objects.filter(pk__in=order_ids, status=status).count() == len(order_ids)
+
+
+def assert_timelines_follow_the_state_machine(order_ids: list[str]) -> None:
+    for order in Order.objects.filter(pk__in=order_ids):
+        events = list(order.events.order_by("created_at", "id"))
+        assert [event.created_at for event in events] == sorted(event.created_at for event in events)
+        statuses = [event.status for event in events]
+        for before, after in pairwise(statuses):
+            assert before == after or can_transition(before, after), (order.id, statuses)
+
+
+def assert_every_stage_ran_once(order_ids: list[str]) -> None:
+    """Each work item started and finished once: one started and one completed event per item."""
+    for order in Order.objects.filter(pk__in=order_ids):
+        items = WorkItem.objects.filter(job__order=order).count()
+        assert items > 0
+        assert order.events.filter(type="stage_started").count() == items
+        assert order.events.filter(type="stage_completed").count() == items
+        inspections = WorkItem.objects.filter(job__order=order, inspection__isnull=False).count()
+        assert order.events.filter(type="inspected").count() == inspections
+
+
+def test_orders_of_all_three_modes_are_made_to_completed(customer_client, broker_url, factory):
+    running = factory()
+    running.worker()
+    running.beat()
+    order_ids = place_orders(customer_client, broker_url, STANDARD, BATCH_GREEN, CUSTOM)
+    wait_for(lambda: all_in(order_ids, "completed"), timeout=90, what="three orders completed")
+    log = running.stop()
+    modes = dict(Order.objects.filter(pk__in=order_ids).values_list("production_mode", "id"))
+    assert set(modes) == {"standard", "batch", "custom"}, log
+    assert Job.objects.get(order=modes["batch"]).batch.release_reason == "window"
+    assert_timelines_follow_the_state_machine(order_ids)
+    assert_every_stage_ran_once(order_ids)
+    types = list(Order.objects.get(pk=modes["custom"]).events.values_list("type", flat=True))
+    assert types[:3] == ["placed", "routed", "queued"] and types[-1] == "completed"
+
+
+def test_a_batch_is_released_when_full_and_competing_workers_never_release_it_twice(
+    customer_client, broker_url, factory
+):
+    running = factory(ATELIER_BATCH_SIZE_LIMIT="3")
+    running.worker()
+    running.worker()
+    order_ids = place_orders(customer_client, broker_url, *[BATCH_GREEN] * 6)
+    wait_for(lambda: all_in(order_ids, "completed"), timeout=120, what="six batch orders completed")
+    log = running.stop()
+    batches = list(Batch.objects.all())
+    assert len(batches) == 2, log
+    assert {(batch.units, batch.release_reason, batch.state) for batch in batches} == {(3, "full", "done")}
+    jobs = Job.objects.filter(order__in=order_ids)
+    assert jobs.count() == 6 and not jobs.filter(batch__isnull=True).exists()
+    for order in Order.objects.filter(pk__in=order_ids):
+        joined = order.events.filter(type="queued", batch__gt="")
+        assert joined.count() == 1 and joined.get().batch == order.job.batch.code
+    assert_timelines_follow_the_state_machine(order_ids)
+    assert_every_stage_ran_once(order_ids)
+
+
+def test_failed_inspections_rework_then_scrap_and_remake_until_staff_must_look(
+    customer_client, broker_url, factory
+):
+    stage = RouteStage.objects.get(
+        route__product__code="city-bike", route__mode="standard", operation="assembly"
+    )
+    RouteStage.objects.filter(pk=stage.pk).update(defect_probability=1)
+    QualityCheckpoint.objects.filter(stage__route=stage.route, stage__operation="final_inspection").update(
+        max_rework=1
+    )
+    running = factory(ATELIER_FACTORY_MAX_REMAKES="1")
+    running.worker()
+    [order_id] = place_orders(customer_client, broker_url, STANDARD)
+    wait_for(
+        lambda: Job.objects.filter(order=order_id, needs_attention=True).exists(),
+        timeout=90,
+        what="the job flagged after its last scrap",
+    )
+    log = running.stop()
+    order = Order.objects.get(pk=order_id)
+    types = list(order.events.values_list("type", flat=True))
+    assert (types.count("rework_started"), types.count("scrapped"), types.count("remade")) == (2, 2, 1), log
+    assert order.status == "scrapped"
+    assert order.job.remakes == 1
+    assert_timelines_follow_the_state_machine([order_id])
+    assert_every_stage_ran_once([order_id])
