@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from manufacturing.models import Batch, Job, QualityCheckpoint, RouteStage, WorkItem
-from orders.models import Order
+from orders.models import Order, OutboxMessage
 from orders.states import can_transition
 from products.demo import demo_documents
 from products.services import product_import
@@ -93,18 +93,41 @@ def factory(broker_url, tmp_path):
 
     yield make
     for each in made:
-        each.stop()
+        # Shown by pytest when the test failed.
+        print(each.stop())
 
 
 def place_orders(client, broker_url: str, *selections: dict, quantity: int = 1) -> list[str]:
     with celery_broker(broker_url):
         responses = [place(client, selections=chosen, quantity=quantity) for chosen in selections]
-    assert all(response.status_code == 201 for response in responses), [r.json() for r in responses]
-    return [response.json()["id"] for response in responses]
+        assert all(response.status_code == 201 for response in responses), [r.json() for r in responses]
+        order_ids = [response.json()["id"] for response in responses]
+        # The relay publishes from a thread of its own: to this broker, while it is the app's.
+        wait_for(
+            lambda: not OutboxMessage.objects.filter(order__in=order_ids, sent_at__isnull=True).exists(),
+            what="the relay to send",
+        )
+    return order_ids
 
 
 def all_in(order_ids: list[str], status: str) -> bool:
     return Order.objects.filter(pk__in=order_ids, status=status).count() == len(order_ids)
+
+
+def factory_state(order_ids: list[str]) -> str:
+    """Where the orders stand, for a failure message."""
+    lines = []
+    for order in Order.objects.filter(pk__in=order_ids):
+        items = WorkItem.objects.filter(job__order=order).values_list("stage__operation", "attempt", "state")
+        lines.append(f"{order.id} {order.production_mode} {order.status} {list(items)}")
+    return "\n".join(lines)
+
+
+def wait_all_in(order_ids: list[str], status: str, *, timeout: float) -> None:
+    try:
+        wait_for(lambda: all_in(order_ids, status), timeout=timeout, what=f"orders {status}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{factory_state(order_ids)}") from None
 
 
 def assert_timelines_follow_the_state_machine(order_ids: list[str]) -> None:
@@ -132,7 +155,7 @@ def test_orders_of_all_three_modes_are_made_to_completed(customer_client, broker
     running.worker()
     running.beat()
     order_ids = place_orders(customer_client, broker_url, STANDARD, BATCH_GREEN, CUSTOM)
-    wait_for(lambda: all_in(order_ids, "completed"), timeout=90, what="three orders completed")
+    wait_all_in(order_ids, "completed", timeout=90)
     log = running.stop()
     modes = dict(Order.objects.filter(pk__in=order_ids).values_list("production_mode", "id"))
     assert set(modes) == {"standard", "batch", "custom"}, log
@@ -150,7 +173,7 @@ def test_a_batch_is_released_when_full_and_competing_workers_never_release_it_tw
     running.worker()
     running.worker()
     order_ids = place_orders(customer_client, broker_url, *[BATCH_GREEN] * 6)
-    wait_for(lambda: all_in(order_ids, "completed"), timeout=120, what="six batch orders completed")
+    wait_all_in(order_ids, "completed", timeout=120)
     log = running.stop()
     batches = list(Batch.objects.all())
     assert len(batches) == 2, log
