@@ -287,15 +287,17 @@ def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime) -> None:
     )
 
 
-def _dispatch_after(*, jobs: list[Job]) -> None:
-    """Start whatever waits on the work centres these jobs wait at, in transactions of their own."""
-    centres = set(
+def _dispatch_after(*, jobs: list[Job], work_centres: Iterable[int] = ()) -> set[int]:
+    """Start whatever waits on ``work_centres`` and where these jobs wait, each work centre in a
+    transaction of its own; answers the work centres dispatched."""
+    centres = set(work_centres) | set(
         WorkItem.objects.filter(job__in=jobs, state=WorkItemState.WAITING).values_list(
             "work_centre", flat=True
         )
     )
     for work_centre_id in sorted(centres):
         work_centre_dispatch(work_centre_id=work_centre_id)
+    return centres
 
 
 def _running_slots(work_centre: WorkCentre) -> int:
@@ -421,7 +423,15 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
             .filter(pk=work_item_id)
             .first()
         )
-        if lead is None or lead.state != WorkItemState.RUNNING or (lead.due_at and lead.due_at > now):
+        if lead is None:
+            return result
+        if lead.state != WorkItemState.RUNNING or (lead.due_at and lead.due_at > now):
+            if lead.state == WorkItemState.DONE:
+                # Delivered again after its transaction committed: the dispatches that follow a
+                # finish may not have run (the worker died, a lock was refused); they are safe twice.
+                transaction.on_commit(
+                    lambda: _dispatch_after(jobs=[lead.job], work_centres={lead.work_centre_id})
+                )
             return result
         items = _running_lot(lead)
         stages = route_stages(route=lead.job.route)
@@ -459,14 +469,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         else:
             _lot_remake(jobs=jobs, stage=stage, stages=stages, now=now)
         result.finished = True
-    result.work_centres = {lead.work_centre_id}
-    result.work_centres |= set(
-        WorkItem.objects.filter(job__in=jobs, state=WorkItemState.WAITING).values_list(
-            "work_centre", flat=True
-        )
-    )
-    for work_centre_id in sorted(result.work_centres):
-        work_centre_dispatch(work_centre_id=work_centre_id)
+    result.work_centres = _dispatch_after(jobs=jobs, work_centres={lead.work_centre_id})
     return result
 
 
