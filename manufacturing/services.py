@@ -313,7 +313,8 @@ def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) ->
     now = now or timezone.now()
     started = 0
     with transaction.atomic():
-        work_centre = WorkCentre.objects.select_for_update().get(pk=work_centre_id)
+        # No key: work items may still be added that point at it meanwhile.
+        work_centre = WorkCentre.objects.select_for_update(no_key=True).get(pk=work_centre_id)
         free = work_centre.capacity - _running_slots(work_centre)
         while free > 0:
             lot = _oldest_waiting_lot(work_centre)

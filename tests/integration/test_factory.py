@@ -7,94 +7,21 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from rest_framework.test import APIClient
 
 from manufacturing.models import Batch, Job, QualityCheckpoint, RouteStage, WorkItem
 from orders.models import Order, OutboxMessage
 from orders.states import can_transition
-from products.demo import demo_documents
-from products.services import product_import
-from tests.factories import UserFactory
 from tests.integration.conftest import (
     celery_broker,
-    start_beat,
-    start_worker,
-    stop_worker,
     wait_for,
-    wait_until_ready,
-    worker_env,
 )
-from tests.manufacturing.conftest import factory_rows
 from tests.orders.conftest import place
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-QUEUES = ["default", "standard", "batch", "custom"]
 STANDARD: dict = {"frame": "alu"}
 BATCH_GREEN = {"frame": "steel", "colour": "racing_green"}
 CUSTOM = {"colour": "custom_paint"}
-
-
-@pytest.fixture
-def customer_client():
-    from manufacturing.documents import demo_factory_spec
-
-    for document in demo_documents():
-        product_import(document=document, publish=True)
-    factory_rows(demo_factory_spec())
-    client = APIClient()
-    client.force_authenticate(UserFactory())
-    return client
-
-
-def factory_env(broker_url: str, folder, **overrides: str) -> dict[str, str]:
-    return {
-        **worker_env(broker_url, folder),
-        "ATELIER_SIM_TIME_SCALE": "0",
-        "ATELIER_BATCH_SIZE_LIMIT": "100",
-        "ATELIER_FACTORY_WAKE_SECONDS": "0.5",
-        **overrides,
-    }
-
-
-class Factory:
-    """Workers (and beat) of one test, stopped at the end with their logs kept for messages."""
-
-    def __init__(self, broker_url: str, folder, env: dict[str, str]) -> None:
-        self.broker_url, self.folder, self.env = broker_url, folder, env
-        self.processes: list = []
-        self.logs: list[str] = []
-
-    def worker(self, queues: list[str] = QUEUES):
-        process = start_worker(queues=queues, env=self.env)
-        self.processes.append(process)
-        with celery_broker(self.broker_url):
-            wait_until_ready(process)
-        return process
-
-    def beat(self):
-        process = start_beat(env=self.env, folder=self.folder)
-        self.processes.append(process)
-        return process
-
-    def stop(self) -> str:
-        self.logs += [stop_worker(process) for process in self.processes]
-        self.processes = []
-        return "\n".join(self.logs)
-
-
-@pytest.fixture
-def factory(broker_url, tmp_path):
-    made: list[Factory] = []
-
-    def make(**overrides: str) -> Factory:
-        made.append(Factory(broker_url, tmp_path, factory_env(broker_url, tmp_path, **overrides)))
-        return made[-1]
-
-    yield make
-    for each in made:
-        # Shown by pytest when the test failed.
-        print(each.stop())
 
 
 def place_orders(client, broker_url: str, *selections: dict, quantity: int = 1) -> list[str]:
@@ -150,11 +77,11 @@ def assert_every_stage_ran_once(order_ids: list[str]) -> None:
         assert order.events.filter(type="inspected").count() == inspections
 
 
-def test_orders_of_all_three_modes_are_made_to_completed(customer_client, broker_url, factory):
+def test_orders_of_all_three_modes_are_made_to_completed(factory_client, broker_url, factory):
     running = factory()
     running.worker()
     running.beat()
-    order_ids = place_orders(customer_client, broker_url, STANDARD, BATCH_GREEN, CUSTOM)
+    order_ids = place_orders(factory_client, broker_url, STANDARD, BATCH_GREEN, CUSTOM)
     wait_all_in(order_ids, "completed", timeout=90)
     log = running.stop()
     modes = dict(Order.objects.filter(pk__in=order_ids).values_list("production_mode", "id"))
@@ -167,12 +94,12 @@ def test_orders_of_all_three_modes_are_made_to_completed(customer_client, broker
 
 
 def test_a_batch_is_released_when_full_and_competing_workers_never_release_it_twice(
-    customer_client, broker_url, factory
+    factory_client, broker_url, factory
 ):
     running = factory(ATELIER_BATCH_SIZE_LIMIT="3")
     running.worker()
     running.worker()
-    order_ids = place_orders(customer_client, broker_url, *[BATCH_GREEN] * 6)
+    order_ids = place_orders(factory_client, broker_url, *[BATCH_GREEN] * 6)
     wait_all_in(order_ids, "completed", timeout=120)
     log = running.stop()
     batches = list(Batch.objects.all())
@@ -188,7 +115,7 @@ def test_a_batch_is_released_when_full_and_competing_workers_never_release_it_tw
 
 
 def test_failed_inspections_rework_then_scrap_and_remake_until_staff_must_look(
-    customer_client, broker_url, factory
+    factory_client, broker_url, factory
 ):
     stage = RouteStage.objects.get(
         route__product__code="city-bike", route__mode="standard", operation="assembly"
@@ -199,7 +126,7 @@ def test_failed_inspections_rework_then_scrap_and_remake_until_staff_must_look(
     )
     running = factory(ATELIER_FACTORY_MAX_REMAKES="1")
     running.worker()
-    [order_id] = place_orders(customer_client, broker_url, STANDARD)
+    [order_id] = place_orders(factory_client, broker_url, STANDARD)
     wait_for(
         lambda: Job.objects.filter(order=order_id, needs_attention=True).exists(),
         timeout=90,
