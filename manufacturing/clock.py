@@ -75,3 +75,12 @@ def real_due(*, minutes: Decimal, now: datetime | None = None) -> datetime:
     if scale == 0:
         return now
     return now + timedelta(minutes=float(minutes) / scale)
+
+
+def stage_times(*, minutes: Decimal, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """For work of ``minutes`` simulated minutes starting at real ``now``: its simulated start and
+    the real time it is due (one reading of the clock)."""
+    now = now or timezone.now()
+    clock = clock_get(now=now)
+    due = now if clock.scale == 0 else now + timedelta(minutes=float(minutes) / clock.scale)
+    return _sim_at(clock, now), due

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from configurator.celery import app
@@ -46,12 +46,12 @@ from configurator.engine.selections import parse_selections
 from orders import events
 from orders.models import Order
 from orders.services import order_production_step
-from orders.states import OrderStatus, can_transition
+from orders.states import OrderStatus
 from products.choices import ProductionMode
 from products.models import ProductVersion
 from products.runtime import runtime_get
 
-from .clock import real_due, sim_now
+from .clock import real_due, stage_times
 from .models import (
     Batch,
     BatchState,
@@ -301,10 +301,11 @@ def _dispatch_after(*, jobs: list[Job], work_centres: Iterable[int] = ()) -> set
 
 
 def _running_slots(work_centre: WorkCentre) -> int:
-    running = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING)
-    solo = running.filter(job__batch__isnull=True).count()
-    batches = running.filter(job__batch__isnull=False).values("job__batch").distinct().count()
-    return solo + batches
+    """Lots running: each order alone, each batch once."""
+    counts = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).aggregate(
+        solo=Count("pk", filter=Q(job__batch__isnull=True)), batches=Count("job__batch", distinct=True)
+    )
+    return counts["solo"] + counts["batches"]
 
 
 def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:
@@ -352,8 +353,7 @@ def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime)
     if setup_key != work_centre.current_setup_key:
         work_centre.current_setup_key = setup_key
         work_centre.save(update_fields=["current_setup_key"])
-    due_at = real_due(minutes=minutes, now=now)
-    sim_start = sim_now(now=now)
+    sim_start, due_at = stage_times(minutes=minutes, now=now)
     for item in items:
         item.changeover = changeover
         item.minutes = minutes
@@ -395,9 +395,7 @@ def _order_step(
 ) -> Order | None:
     """A production step of one order; the status moves only where the state machine allows it
     from where the order is (a lot's orders may stand at different statuses)."""
-    current = Order.objects.only("status").get(pk=order.pk).status
-    target = to if to is not None and (current == to or can_transition(current, to)) else None
-    return order_production_step(order_id=order.pk, event=event, to=target, **changes)
+    return order_production_step(order_id=order.pk, event=event, to=to, **changes)
 
 
 # -- finishing and quality -----------------------------------------------------------------------

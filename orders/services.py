@@ -234,12 +234,17 @@ def order_production_step(
     **changes: Any,
 ) -> Order | None:
     """Record one production step of an order (the factory's narrow way in): move it to ``to``
-    when given and not there yet (through :func:`order_transition`, so the state machine holds),
-    set ``changes`` (``stage``, ``batch``) and write ``event``, all in the caller's transaction.
-    An order cancelled meanwhile takes no further steps: answers None."""
+    when given and the state machine allows it from where the order is (through
+    :func:`order_transition`; an order of a batch may stand elsewhere, and then only the event is
+    written), set ``changes`` (``stage``, ``batch``) and write ``event``, all in the caller's
+    transaction. An order cancelled meanwhile takes no further steps: answers None."""
     if to is not None:
+
+        def movable(order: Order) -> bool:
+            return _not_cancelled(order) and can_transition(order.status, to)
+
         order, moved = order_transition(
-            order_id=order_id, to=to, event=lambda _: event, guard=_not_cancelled, **changes
+            order_id=order_id, to=to, event=lambda _: event, guard=movable, **changes
         )
         if moved:
             return order

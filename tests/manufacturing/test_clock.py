@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from manufacturing.clock import clock_get, real_due, sim_now
+from manufacturing.clock import clock_get, real_due, sim_now, stage_times
 from manufacturing.models import SimulationClock
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,13 @@ def test_a_negative_scale_is_refused(settings):
     settings.ATELIER_SIM_TIME_SCALE = -1
     with pytest.raises(ValueError, match="0 or more"):
         sim_now()
+
+
+def test_stage_times_read_the_clock_once_for_the_simulated_start_and_the_real_due_time(settings):
+    settings.ATELIER_SIM_TIME_SCALE = 60
+    clock_get(now=START)
+    later = START + timedelta(seconds=10)
+    assert stage_times(minutes=Decimal(5), now=later) == (
+        START + timedelta(minutes=10),
+        later + timedelta(seconds=5),
+    )

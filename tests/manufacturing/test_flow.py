@@ -225,3 +225,16 @@ def test_the_wake_starts_waiting_work_and_releases_closed_windows(demo_factory, 
     wake = factory_wake()
     assert wake.dispatched == 1
     assert WorkItem.objects.get().state == WorkItemState.RUNNING
+
+
+def test_an_order_cancelled_in_production_takes_no_further_step(demo_factory, customer, staff):
+    from orders.services import order_cancel
+
+    order = queued_order(customer, selections=STANDARD)
+    job_start(order_id=order.pk)
+    order_cancel(actor=staff, order=Order.objects.get(pk=order.pk), reason="Customer changed their mind")
+    run_factory()
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert timeline(order)[-1] == ("cancelled", "cancelled")
+    assert not WorkItem.objects.filter(state__in=[WorkItemState.WAITING, WorkItemState.RUNNING]).exists()
