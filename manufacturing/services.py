@@ -722,19 +722,26 @@ def factory_wake(*, now: datetime | None = None) -> Wake:
         .values_list("pk", "work_centre__queue")
         .order_by("due_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
     )
+    overdue = list(overdue)
+    # Due again from now: a finish that waits behind a long queue is sent once per redrive
+    # interval, never once per wake.
+    WorkItem.objects.filter(pk__in=[pk for pk, _ in overdue]).update(due_at=now)
     for pk, queue in overdue:
         app.send_task(FINISH_STAGE_TASK, args=[pk], queue=queue)
         wake.redriven += 1
-    stranded = (
+    # Queued orders without a job: their start was lost. Orders placed more than an hour ago are
+    # left to staff (an order no route fits would otherwise be sent again forever).
+    stranded = list(
         Order.objects.filter(
             status=OrderStatus.QUEUED,
             job__isnull=True,
             updated_at__lte=redrive,
-            updated_at__gte=now - timedelta(hours=1),
+            created_at__gte=now - timedelta(hours=1),
         )
         .values_list("pk", "production_mode")
         .order_by("updated_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
     )
+    Order.objects.filter(pk__in=[pk for pk, _ in stranded]).update(updated_at=now)
     for pk, mode in stranded:
         app.send_task(START_JOB_TASK, args=[str(pk)], queue=queue_for(production_mode=mode))
         wake.restarted += 1

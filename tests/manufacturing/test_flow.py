@@ -238,3 +238,31 @@ def test_an_order_cancelled_in_production_takes_no_further_step(demo_factory, cu
     assert order.status == "cancelled"
     assert timeline(order)[-1] == ("cancelled", "cancelled")
     assert not WorkItem.objects.filter(state__in=[WorkItemState.WAITING, WorkItemState.RUNNING]).exists()
+
+
+def test_the_wake_sends_a_lost_finish_again_once_per_redrive_interval(demo_factory, customer, monkeypatch):
+    sent: list = []
+    monkeypatch.setattr(
+        "manufacturing.services.app.send_task", lambda name, **options: sent.append((name, options))
+    )
+    order = queued_order(customer, selections=STANDARD)
+    job_start(order_id=order.pk)
+    item = WorkItem.objects.get()
+    later = item.due_at + timedelta(seconds=31)
+    assert factory_wake(now=later).redriven == 1
+    assert sent == [("manufacturing.finish_stage", {"args": [item.pk], "queue": "standard"})]
+    assert factory_wake(now=later + timedelta(seconds=1)).redriven == 0
+    assert factory_wake(now=later + timedelta(seconds=31)).redriven == 1
+
+
+def test_the_wake_starts_again_a_queued_order_whose_start_was_lost(demo_factory, customer, monkeypatch):
+    sent: list = []
+    monkeypatch.setattr(
+        "manufacturing.services.app.send_task", lambda name, **options: sent.append((name, options))
+    )
+    order = queued_order(customer, selections=CUSTOM)
+    later = timezone.now() + timedelta(seconds=31)
+    assert factory_wake(now=later).restarted == 1
+    assert sent == [("manufacturing.start_job", {"args": [str(order.pk)], "queue": "custom"})]
+    assert factory_wake(now=later + timedelta(seconds=1)).restarted == 0
+    assert factory_wake(now=later + timedelta(hours=2)).restarted == 0
