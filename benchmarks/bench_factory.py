@@ -24,6 +24,7 @@ The broker's database is emptied first: give it one of its own.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import subprocess
@@ -151,18 +152,18 @@ def main() -> None:
     from django.core.management import call_command
 
     from configurator.celery import app
-    from manufacturing.documents import demo_factory_spec
+    from manufacturing.documents import DEMO_FACTORY
+    from manufacturing.loading import factory_import
     from manufacturing.models import WorkItem
     from orders.models import Order
     from products.demo import demo_documents
     from products.services import product_import
     from tests.factories import UserFactory
-    from tests.manufacturing.conftest import factory_rows
 
     call_command("migrate", verbosity=0)
     for document in demo_documents():
         product_import(document=document, publish=True)
-    factory_rows(demo_factory_spec())
+    factory_import(document=json.loads(DEMO_FACTORY.read_text()))
     customer = UserFactory()
     client = redis.Redis.from_url(args.broker)
     client.flushdb()

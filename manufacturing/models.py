@@ -268,6 +268,26 @@ class Inspection(models.Model):
         return f"{self.checkpoint}: {self.decision}"
 
 
+class BatchPolicy(models.Model):
+    """When forming batches are released (one row): full at ``size_limit`` units, or when
+    ``window_minutes`` of simulated time have passed since the batch opened. Set by the factory
+    import with the rest of the factory."""
+
+    size_limit = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
+    window_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=240)
+
+    class Meta:
+        verbose_name_plural = "batch policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size_limit__gte=1), name="%(app_label)s_%(class)s_size_limit_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Batches of {self.size_limit} units or {self.window_minutes} minutes"
+
+
 class SimulationClock(models.Model):
     """The factory's simulated time: ``sim_anchor`` at real ``real_anchor``, advancing
     ``ATELIER_SIM_TIME_SCALE`` simulated seconds per real second. One row."""

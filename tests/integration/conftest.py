@@ -6,6 +6,7 @@ own (Redis: the database of ``CELERY_BROKER_URL``; RabbitMQ: a virtual host made
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -319,16 +320,16 @@ def factory_client():
     making no defects unless a test says otherwise (a run's order ids seed its inspections)."""
     from rest_framework.test import APIClient
 
-    from manufacturing.documents import demo_factory_spec
+    from manufacturing.documents import DEMO_FACTORY
+    from manufacturing.loading import factory_import
     from manufacturing.models import RouteStage
     from products.demo import demo_documents
     from products.services import product_import
     from tests.factories import UserFactory
-    from tests.manufacturing.conftest import factory_rows
 
     for document in demo_documents():
         product_import(document=document, publish=True)
-    factory_rows(demo_factory_spec())
+    factory_import(document=json.loads(DEMO_FACTORY.read_text()))
     RouteStage.objects.update(defect_probability=0)
     client = APIClient()
     client.force_authenticate(UserFactory())

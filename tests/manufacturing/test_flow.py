@@ -40,7 +40,7 @@ def timeline(order: Order) -> list[tuple[str, str]]:
     return [(event.type, event.status) for event in Order.objects.get(pk=order.pk).events.all()]
 
 
-def test_a_standard_order_goes_through_its_route_to_completed(demo_factory, customer):
+def test_a_standard_order_goes_through_its_route_to_completed(running_factory, customer):
     order = queued_order(customer, selections=STANDARD)
     assert order.production_mode == "standard"
     start_and_run(order)
@@ -59,7 +59,7 @@ def test_a_standard_order_goes_through_its_route_to_completed(demo_factory, cust
     assert statuses[-1] == "completed" and "inspection" in statuses
 
 
-def test_stage_conditions_add_a_stage_for_the_selections_that_ask_for_it(demo_factory, customer):
+def test_stage_conditions_add_a_stage_for_the_selections_that_ask_for_it(running_factory, customer):
     plain = queued_order(customer, selections={"frame": "steel"})
     engraved = queued_order(customer, selections={"frame": "steel", "engraving": "Ada"})
     job_start(order_id=plain.pk)
@@ -68,7 +68,7 @@ def test_stage_conditions_add_a_stage_for_the_selections_that_ask_for_it(demo_fa
     assert "engraving" in Job.objects.get(order=engraved).operations
 
 
-def test_batch_orders_join_one_batch_per_setup_key_released_when_full(demo_factory, customer, settings):
+def test_batch_orders_join_one_batch_per_setup_key_released_when_full(running_factory, customer, settings):
     settings.ATELIER_BATCH_SIZE_LIMIT = 3
     settings.ATELIER_SIM_TIME_SCALE = 60  # a window that does not close during the test
     first, second = (
@@ -94,7 +94,7 @@ def test_batch_orders_join_one_batch_per_setup_key_released_when_full(demo_facto
     assert started.first().minutes == Decimal(12) * 3
 
 
-def test_a_forming_batch_is_released_when_its_window_closes(demo_factory, customer, settings):
+def test_a_forming_batch_is_released_when_its_window_closes(running_factory, customer, settings):
     settings.ATELIER_SIM_TIME_SCALE = 60
     order = queued_order(customer, selections=BATCH_GREEN)
     job_start(order_id=order.pk)
@@ -112,7 +112,7 @@ def test_a_forming_batch_is_released_when_its_window_closes(demo_factory, custom
     assert Batch.objects.get().state == "done"
 
 
-def test_a_batch_pays_its_changeover_once_and_a_new_setup_key_pays_again(demo_factory, customer, settings):
+def test_a_batch_pays_its_changeover_once_and_a_new_setup_key_pays_again(running_factory, customer, settings):
     settings.ATELIER_BATCH_SIZE_LIMIT = 2
     green = [queued_order(customer, selections=BATCH_GREEN) for _ in range(2)]
     start_and_run(*green)
@@ -129,7 +129,7 @@ def test_a_batch_pays_its_changeover_once_and_a_new_setup_key_pays_again(demo_fa
     assert WorkCentre.objects.get(code="paint_booth").current_setup_key == green[0].production["setup_key"]
 
 
-def test_a_work_centre_runs_no_more_lots_than_its_capacity_first_in_first_out(demo_factory, customer):
+def test_a_work_centre_runs_no_more_lots_than_its_capacity_first_in_first_out(running_factory, customer):
     WorkCentre.objects.filter(code="frame_shop").update(capacity=1)
     orders = [queued_order(customer, selections=STANDARD) for _ in range(3)]
     for order in orders:
@@ -140,7 +140,7 @@ def test_a_work_centre_runs_no_more_lots_than_its_capacity_first_in_first_out(de
     assert [item.state for item in frame.all()] == ["done", "running", "waiting"]
 
 
-def test_a_finish_delivered_twice_or_early_changes_nothing(demo_factory, customer, settings):
+def test_a_finish_delivered_twice_or_early_changes_nothing(running_factory, customer, settings):
     order = queued_order(customer, selections=STANDARD)
     job_start(order_id=order.pk)
     item = WorkItem.objects.get()
@@ -154,7 +154,7 @@ def test_a_finish_delivered_twice_or_early_changes_nothing(demo_factory, custome
     assert WorkItem.objects.filter(stage__operation="frame").count() == 1
 
 
-def test_custom_orders_inspect_every_unit(demo_factory, customer):
+def test_custom_orders_inspect_every_unit(running_factory, customer):
     order = queued_order(customer, selections=CUSTOM, quantity=3)
     assert order.production_mode == "custom"
     start_and_run(order)
@@ -173,7 +173,7 @@ def _force_failures(operation: str, *, max_rework: int) -> QualityCheckpoint:
 
 
 def test_a_failed_inspection_reworks_up_to_the_limit_then_scraps_and_remakes(
-    demo_factory, customer, settings
+    running_factory, customer, settings
 ):
     settings.ATELIER_FACTORY_MAX_REMAKES = 1
     _force_failures("assembly", max_rework=1)
@@ -193,7 +193,7 @@ def test_a_failed_inspection_reworks_up_to_the_limit_then_scraps_and_remakes(
     assert "rework" in statuses and "scrapped" in statuses
 
 
-def test_a_failed_batch_sample_puts_the_batch_under_full_inspection(demo_factory, customer, settings):
+def test_a_failed_batch_sample_puts_the_batch_under_full_inspection(running_factory, customer, settings):
     settings.ATELIER_BATCH_SIZE_LIMIT = 2
     settings.ATELIER_FACTORY_MAX_REMAKES = 0
     RouteStage.objects.filter(
@@ -217,7 +217,7 @@ def test_defects_are_drawn_the_same_way_for_the_same_order_stage_and_attempt():
     assert defects_drawn(attempt=1, **{**draw, "probability": 1}) == 200
 
 
-def test_the_wake_starts_waiting_work_and_releases_closed_windows(demo_factory, customer, settings):
+def test_the_wake_starts_waiting_work_and_releases_closed_windows(running_factory, customer, settings):
     order = queued_order(customer, selections=STANDARD)
     job_start(order_id=order.pk)
     item = WorkItem.objects.get()
@@ -227,7 +227,7 @@ def test_the_wake_starts_waiting_work_and_releases_closed_windows(demo_factory, 
     assert WorkItem.objects.get().state == WorkItemState.RUNNING
 
 
-def test_an_order_cancelled_in_production_takes_no_further_step(demo_factory, customer, staff):
+def test_an_order_cancelled_in_production_takes_no_further_step(running_factory, customer, staff):
     from orders.services import order_cancel
 
     order = queued_order(customer, selections=STANDARD)
@@ -240,7 +240,7 @@ def test_an_order_cancelled_in_production_takes_no_further_step(demo_factory, cu
     assert not WorkItem.objects.filter(state__in=[WorkItemState.WAITING, WorkItemState.RUNNING]).exists()
 
 
-def test_the_wake_sends_a_lost_finish_again_once_per_redrive_interval(demo_factory, customer, monkeypatch):
+def test_the_wake_sends_a_lost_finish_again_once_per_redrive_interval(running_factory, customer, monkeypatch):
     sent: list = []
     monkeypatch.setattr(
         "manufacturing.services.app.send_task", lambda name, **options: sent.append((name, options))
@@ -255,7 +255,7 @@ def test_the_wake_sends_a_lost_finish_again_once_per_redrive_interval(demo_facto
     assert factory_wake(now=later + timedelta(seconds=31)).redriven == 1
 
 
-def test_the_wake_starts_again_a_queued_order_whose_start_was_lost(demo_factory, customer, monkeypatch):
+def test_the_wake_starts_again_a_queued_order_whose_start_was_lost(running_factory, customer, monkeypatch):
     sent: list = []
     monkeypatch.setattr(
         "manufacturing.services.app.send_task", lambda name, **options: sent.append((name, options))

@@ -3,6 +3,7 @@ published Table I and Table II-A."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -202,3 +203,20 @@ def test_every_plan_is_a_well_formed_plan(checkpoint, lot_size, full):
 def test_a_larger_lot_never_gets_a_smaller_code_letter(level, aql, small, extra):
     letters = "ABCDEFGHJKLMNPQR"
     assert letters.index(code_letter(small, level)) <= letters.index(code_letter(small + extra, level))
+
+
+@pytest.mark.parametrize("aql", AQLS)
+def test_down_a_column_plans_never_get_smaller_or_stricter(aql):
+    """Table II-A's shape: for one AQL, a larger code letter leads to a sample at least as large,
+    accepting at least as many defects."""
+    plans = [iso_2859_1_plan(letter, aql) for letter in "ABCDEFGHJKLMNPQR"]
+    for smaller, larger in itertools.pairwise(plans):
+        assert smaller.sample_size <= larger.sample_size
+        assert smaller.accept <= larger.accept
+
+
+@pytest.mark.parametrize("letter", list("ABCDEFGHJKLMNPQR"))
+def test_along_a_row_a_looser_aql_never_accepts_fewer_defects_per_unit(letter):
+    plans = [iso_2859_1_plan(letter, aql) for aql in AQLS]
+    for stricter, looser in itertools.pairwise(plans):
+        assert stricter.accept / stricter.sample_size <= looser.accept / looser.sample_size

@@ -1,7 +1,11 @@
+import json
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from manufacturing.documents import DEMO_FACTORY
+from manufacturing.loading import factory_import
 from products.demo import demo_documents
 from products.services import product_import
 
@@ -10,7 +14,10 @@ DEMO_USERS = (("admin", "admin", True), ("alice", "alice", False), ("bob", "bob"
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the demo catalogue, published, and the demo accounts. Safe to run again."
+    help = (
+        "Load (or refresh) the demo catalogue, published, the demo factory and the demo accounts. "
+        "Safe to run again."
+    )
 
     @transaction.atomic
     def handle(self, *args, verbosity: int = 1, **options) -> None:
@@ -18,6 +25,8 @@ class Command(BaseCommand):
         for document in demo_documents():
             product = product_import(document=document, publish=True)
             lines.append(f"Product {product.code}: version {product.current_version.number}")
+        factory = factory_import(document=json.loads(DEMO_FACTORY.read_text()))
+        lines.append(f"Factory: {len(factory.work_centres)} work centres, {len(factory.routes)} routes")
         users = get_user_model()
         for username, password, staff in DEMO_USERS:
             user, created = users.objects.get_or_create(
