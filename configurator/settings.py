@@ -248,6 +248,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 5,
     "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 10.0),
+    # How often a Redis worker puts back messages that a dead worker had taken (late acks).
+    "unacked_restore_interval": env_float("CELERY_UNACKED_RESTORE_INTERVAL", 100.0),
+    "unacked_restore_throttle": env_float("CELERY_UNACKED_RESTORE_THROTTLE", 0.5),
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
@@ -260,6 +263,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": 3600.0},
     "purge-throttle-counters": {"task": "throttling.purge_counters", "schedule": 3600.0},
     "sweep-compilations": {"task": "products.sweep_compilations", "schedule": 30.0},
+    "wake-factory": {
+        "task": "manufacturing.wake_factory",
+        "schedule": env_float("ATELIER_FACTORY_WAKE_SECONDS", 1.0),
+        # A wake older than the next one is worth nothing: never let them pile up.
+        "options": {"expires": env_float("ATELIER_FACTORY_WAKE_SECONDS", 1.0) * 5},
+    },
 }
 
 # --- Atelier -------------------------------------------------------------------------------------
@@ -296,11 +305,26 @@ ATELIER_LOGIN_WINDOW_SECONDS = env_int("ATELIER_LOGIN_WINDOW_SECONDS", 900)
 ATELIER_ORDER_REFRESH_SECONDS = env_float("ATELIER_ORDER_REFRESH_SECONDS", 3.0)
 #: Days a quote holds its price.
 ATELIER_QUOTE_VALIDITY_DAYS = env_int("ATELIER_QUOTE_VALIDITY_DAYS", 30)
-#: Simulated factory minutes per real second; 0 makes simulated work instantaneous (tests).
+#: Simulated factory seconds per real second (60: a simulated minute per real second); 0 runs the
+#: factory as fast as the workers go (tests, benchmarks).
 ATELIER_SIM_TIME_SCALE = env_float("ATELIER_SIM_TIME_SCALE", 60.0)
 #: Simulated minutes a work centre works per business day: turns the queue ahead into days of
 #: lead time (docs/factory.md, "How the ship date is computed").
 ATELIER_FACTORY_MINUTES_PER_DAY = env_int("ATELIER_FACTORY_MINUTES_PER_DAY", 480)
+#: A forming batch is released when it holds this many units, or when its window of simulated
+#: minutes closes (the periodic wake releases it).
+ATELIER_BATCH_SIZE_LIMIT = env_int("ATELIER_BATCH_SIZE_LIMIT", 8)
+ATELIER_BATCH_WINDOW_MINUTES = env_float("ATELIER_BATCH_WINDOW_MINUTES", 240.0)
+#: Times an order is scrapped and remade before it stops for staff attention.
+ATELIER_FACTORY_MAX_REMAKES = env_int("ATELIER_FACTORY_MAX_REMAKES", 3)
+#: Failures of a stage task that is not a passing database or broker problem before its order is
+#: flagged for staff attention (a poison task stops instead of looping).
+ATELIER_FACTORY_POISON_RETRIES = env_int("ATELIER_FACTORY_POISON_RETRIES", 3)
+#: Seconds a due stage may stay unfinished before the periodic wake sends its finish again (a
+#: message lost with a broker that restarted empty).
+ATELIER_FACTORY_REDRIVE_SECONDS = env_float("ATELIER_FACTORY_REDRIVE_SECONDS", 30.0)
+#: The most messages one wake sends again.
+ATELIER_FACTORY_WAKE_LIMIT = env_int("ATELIER_FACTORY_WAKE_LIMIT", 500)
 
 LOGGING = {
     "version": 1,

@@ -71,3 +71,81 @@ def cancelled(*, reason: str) -> EventSpec:
 
 def shipped(order: Order) -> EventSpec:
     return EventSpec(OrderEventType.SHIPPED, f"Shipped to {order.ship_to_city}, {order.ship_to_country}.")
+
+
+# -- production: the factory writes these through ``orders.services.order_production_step`` --------
+
+
+def batch_joined(*, batch: str, units: int, size_limit: int) -> EventSpec:
+    return EventSpec(
+        OrderEventType.QUEUED,
+        f"Joined batch {batch} ({units} of {size_limit} units so far).",
+        data={"batch": batch, "units": units, "size_limit": size_limit},
+        batch=batch,
+    )
+
+
+def stage_started(*, operation: str, work_centre: str, attempt: int, batch: str = "") -> EventSpec:
+    again = f" (attempt {attempt})" if attempt > 1 else ""
+    return EventSpec(
+        OrderEventType.STAGE_STARTED,
+        f"Started {operation.replace('_', ' ')} at {work_centre}{again}.",
+        data={"operation": operation, "attempt": attempt},
+        work_centre=work_centre,
+        batch=batch,
+    )
+
+
+def stage_completed(*, operation: str, work_centre: str, attempt: int, batch: str = "") -> EventSpec:
+    return EventSpec(
+        OrderEventType.STAGE_COMPLETED,
+        f"Finished {operation.replace('_', ' ')} at {work_centre}.",
+        data={"operation": operation, "attempt": attempt},
+        work_centre=work_centre,
+        batch=batch,
+    )
+
+
+def inspected(
+    *, operation: str, work_centre: str, sampled: int, defects: int, decision: str, batch: str = ""
+) -> EventSpec:
+    return EventSpec(
+        OrderEventType.INSPECTED,
+        f"Inspected after {operation.replace('_', ' ')}: {defects} defective of {sampled} sampled; "
+        f"{decision}.",
+        data={"operation": operation, "sampled": sampled, "defects": defects, "decision": decision},
+        work_centre=work_centre,
+        batch=batch,
+        inspection_result=decision,
+    )
+
+
+def rework_started(*, operation: str, rework: int, limit: int, batch: str = "") -> EventSpec:
+    return EventSpec(
+        OrderEventType.REWORK_STARTED,
+        f"Sent back to {operation.replace('_', ' ')} for rework ({rework} of at most {limit}).",
+        data={"operation": operation, "rework": rework, "limit": limit},
+        batch=batch,
+    )
+
+
+def scrapped(*, operation: str, batch: str = "") -> EventSpec:
+    return EventSpec(
+        OrderEventType.SCRAPPED,
+        f"Scrapped after {operation.replace('_', ' ')}: the rework limit was reached.",
+        data={"operation": operation},
+        batch=batch,
+    )
+
+
+def remade(*, remake: int, batch: str = "") -> EventSpec:
+    return EventSpec(
+        OrderEventType.REMADE,
+        f"Remade from the first stage (remake {remake}).",
+        data={"remake": remake},
+        batch=batch,
+    )
+
+
+def completed(*, batch: str = "") -> EventSpec:
+    return EventSpec(OrderEventType.COMPLETED, "Production completed; ready to ship.", batch=batch)

@@ -222,6 +222,46 @@ def order_transition(
     return order, True
 
 
+def _not_cancelled(order: Order) -> bool:
+    return order.status != OrderStatus.CANCELLED
+
+
+def order_production_step(
+    *,
+    order_id: uuid.UUID | str,
+    event: events.EventSpec,
+    to: OrderStatus | None = None,
+    **changes: Any,
+) -> Order | None:
+    """Record one production step of an order (the factory's narrow way in): move it to ``to``
+    when given and the state machine allows it from where the order is (through
+    :func:`order_transition`; an order of a batch may stand elsewhere, and then only the event is
+    written), set ``changes`` (``stage``, ``batch``) and write ``event``, all in the caller's
+    transaction. An order cancelled meanwhile takes no further steps: answers None."""
+    if to is not None:
+
+        def movable(order: Order) -> bool:
+            return _not_cancelled(order) and can_transition(order.status, to)
+
+        order, moved = order_transition(
+            order_id=order_id, to=to, event=lambda _: event, guard=movable, **changes
+        )
+        if moved:
+            return order
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_production_step must run inside a transaction")
+    order = (
+        Order.objects.select_for_update(of=("self",), no_key=True).select_related("product").get(pk=order_id)
+    )
+    if not _not_cancelled(order):
+        return None
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.save(update_fields=["updated_at", *changes])
+    events.event_record(order=order, event=event)
+    return order
+
+
 def _placed(order: Order) -> bool:
     return order.status == OrderStatus.PLACED
 

@@ -6,6 +6,7 @@ own (Redis: the database of ``CELERY_BROKER_URL``; RabbitMQ: a virtual host made
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -305,3 +306,86 @@ def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, what: str
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# -- the Celery factory (tests/integration/test_factory*.py) ----------------------------------------
+
+#: Every queue the factory's tasks run on.
+FACTORY_QUEUES = ["default", "standard", "batch", "custom"]
+
+
+@pytest.fixture
+def factory_client():
+    """A customer's API client, with the demo catalogue published and the demo factory in rows,
+    making no defects unless a test says otherwise (a run's order ids seed its inspections)."""
+    from rest_framework.test import APIClient
+
+    from manufacturing.documents import DEMO_FACTORY
+    from manufacturing.loading import factory_import
+    from manufacturing.models import RouteStage
+    from products.demo import demo_documents
+    from products.services import product_import
+    from tests.factories import UserFactory
+
+    for document in demo_documents():
+        product_import(document=document, publish=True)
+    factory_import(document=json.loads(DEMO_FACTORY.read_text()))
+    RouteStage.objects.update(defect_probability=0)
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
+
+
+def factory_env(broker_url: str, folder, **overrides: str) -> dict[str, str]:
+    """A factory worker's environment: scale 0 (as fast as the workers go), batches that only
+    a closing window releases unless a test says otherwise, a wake every half second."""
+    return {
+        **worker_env(broker_url, folder),
+        "ATELIER_SIM_TIME_SCALE": "0",
+        "ATELIER_BATCH_SIZE_LIMIT": "100",
+        "ATELIER_FACTORY_WAKE_SECONDS": "0.5",
+        **overrides,
+    }
+
+
+class Factory:
+    """The workers (and beat) of one test; stopped at the end, their logs kept for messages."""
+
+    def __init__(self, broker_url: str, folder, env: dict[str, str]) -> None:
+        self.broker_url, self.folder, self.env = broker_url, folder, env
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list[str] = []
+
+    def worker(self, queues: list[str] = FACTORY_QUEUES) -> subprocess.Popen:
+        process = start_worker(queues=queues, env=self.env)
+        self.processes.append(process)
+        with celery_broker(self.broker_url):
+            wait_until_ready(process)
+        return process
+
+    def beat(self) -> subprocess.Popen:
+        process = start_beat(env=self.env, folder=self.folder)
+        self.processes.append(process)
+        return process
+
+    def log_so_far(self) -> str:
+        return "\n".join(read_log(process) for process in self.processes)
+
+    def stop(self) -> str:
+        self.logs += [stop_worker(process) for process in self.processes]
+        self.processes = []
+        return "\n".join(self.logs)
+
+
+@pytest.fixture
+def factory(broker_url, tmp_path):
+    """Makes a :class:`Factory` on this run's broker: ``factory(ATELIER_...="...")``."""
+    made: list[Factory] = []
+
+    def make(**overrides: str) -> Factory:
+        made.append(Factory(broker_url, tmp_path, factory_env(broker_url, tmp_path, **overrides)))
+        return made[-1]
+
+    yield make
+    for each in made:
+        print(each.stop())  # pytest shows it when the test failed

@@ -1,5 +1,5 @@
 """Run the whole system locally: migrate, load the demo catalogue, start the web server and a
-Celery worker, and say where to go. Ctrl-C stops everything."""
+Celery worker per queue and beat, and say where to go. Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ from configurator.plumbing.broker import broker_problem
 from configurator.storefront.embedded_redis import EmbeddedRedis, EmbeddedRedisError, embedded_redis_start
 from products.management.commands.load_demo import DEMO_USERS
 
-QUEUES = "default"
+#: One worker per queue: routing and the periodic wake on ``default``, jobs and stages on the queues
+#: of the production modes and work centres.
+QUEUES = ("default", "standard", "batch", "custom")
+#: The demo's pace: a simulated minute per real second, so a standard demo order takes about a
+#: minute; a batch waits at most half a simulated hour (30 s) for company.
+DEMO_FACTORY_ENV = {"ATELIER_SIM_TIME_SCALE": "60", "ATELIER_BATCH_WINDOW_MINUTES": "30"}
 
 
 class Command(BaseCommand):
-    help = "Set up and run Atelier locally: web server, Celery worker and the demo catalogue."
+    help = "Run Atelier locally: web server, a Celery worker per queue, beat, the demo catalogue."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -78,6 +83,7 @@ class Command(BaseCommand):
 
     def start(self, host: str, port: int, web_workers: int, broker_url: str) -> dict[str, subprocess.Popen]:
         env = {
+            **DEMO_FACTORY_ENV,
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "configurator.settings"),
             "CELERY_BROKER_URL": broker_url,
@@ -109,22 +115,27 @@ class Command(BaseCommand):
                 "--schedule",
                 settings.ATELIER_BEAT_SCHEDULE,
             ],
-            "worker": [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "configurator",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--queues",
-                QUEUES,
-                "--concurrency",
-                "2",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            **{
+                f"worker {queue}": [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "configurator",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--queues",
+                    queue,
+                    "--concurrency",
+                    "1",
+                    "--hostname",
+                    f"{queue}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
+                for queue in QUEUES
+            },
         }
         return {
             name: subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)

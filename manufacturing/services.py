@@ -1,0 +1,748 @@
+"""The factory's business rules: jobs, batches, stages, inspections, in plain functions.
+
+How work moves (README "The factory"):
+
+- :func:`job_start` gives a queued order its job: the route of its product and production mode
+  (else the mode's default route) and the operations whose conditions hold on its selections.
+  Standard and custom orders enter their first stage; batch orders join the forming batch of
+  their setup key, which is released when full or when its window closes (:func:`batch_release`).
+- A **lot** moves through the stages: one order, or a released batch's orders together. At each
+  stage every order of the lot gets a work item; a lot's items start together and take one slot of
+  the work centre's capacity (a batch is painted in one run), so a batch's changeover is paid once.
+- :func:`work_centre_dispatch` starts waiting lots first in, first out while the work centre has a
+  free slot (under its row lock): setup + changeover (only when the setup key changes there) +
+  minutes per unit x the lot's units, due in real time through :mod:`manufacturing.clock`. The
+  finish is a task sent with that due time as its ETA; :func:`factory_wake` (beat, every second)
+  re-drives whatever a lost message left behind. No worker ever sleeps.
+- :func:`stage_finish` finishes a lot behind a state guard on its locked rows (a redelivered finish
+  does nothing), runs the stage's quality checkpoint and moves the lot on: next stage, rework,
+  scrap and remake, or completed. Every step writes the order's event in the same transaction.
+
+Work centre dispatches run in transactions of their own, after the finish that frees a slot has
+committed: a transaction never holds two work centre locks, so two finishes cannot deadlock."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from configurator.celery import app
+from configurator.engine.domains import effective_value
+from configurator.engine.expressions import condition
+from configurator.engine.model import ProductModel
+from configurator.engine.selections import parse_selections
+from orders import events
+from orders.models import Order
+from orders.services import order_production_step
+from orders.states import OrderStatus
+from products.choices import ProductionMode
+from products.models import ProductVersion
+from products.runtime import runtime_get
+
+from .clock import real_due, stage_times
+from .models import (
+    Batch,
+    BatchState,
+    Inspection,
+    InspectionDecision,
+    Job,
+    QualityCheckpoint,
+    Route,
+    RouteStage,
+    WorkCentre,
+    WorkItem,
+    WorkItemState,
+)
+from .routing import queue_for
+from .sampling import sample_plan
+from .spec import CheckpointSpec, SamplingPlanKind
+
+logger = logging.getLogger(__name__)
+
+START_JOB_TASK = "manufacturing.start_job"
+FINISH_STAGE_TASK = "manufacturing.finish_stage"
+
+
+class FactoryError(Exception):
+    """A permanent problem of the factory's data (no route for an order, a checkpoint that cannot
+    sample): retrying will not help; the order needs staff attention."""
+
+
+# -- routes and jobs -----------------------------------------------------------------------------
+
+
+def route_for_order(*, order: Order) -> Route:
+    """The product's own route for the order's production mode, else that mode's default route."""
+    routes = {
+        route.product_id: route
+        for route in Route.objects.filter(
+            Q(product=order.product_id) | Q(product__isnull=True), mode=order.production_mode
+        )
+    }
+    route = routes.get(order.product_id) or routes.get(None)
+    if route is None:
+        raise FactoryError(f"No {order.production_mode} route for {order.product.code} and no default route.")
+    return route
+
+
+def route_stages(*, route: Route) -> list[RouteStage]:
+    return list(route.stages.select_related("work_centre", "checkpoint", "checkpoint__rework_stage"))
+
+
+def job_operations(*, order: Order, stages: Iterable[RouteStage]) -> list[str]:
+    """The operations that apply to the order's selections, in route order: a stage's condition
+    is read in the product's condition language against its published version's option sets."""
+    stages = list(stages)
+    if not any(stage.condition.strip() for stage in stages):
+        return [stage.operation for stage in stages]
+    version = order.product_version
+    model = runtime_get(
+        checksum=version.checksum,
+        load_document=lambda: ProductVersion.objects.values_list("document", flat=True).get(pk=version.pk),
+    ).compiled.model
+    values = _selection_values(model, order.selections)
+    operations = []
+    for stage in stages:
+        source = stage.condition.strip()
+        if not source or condition(source, model.option_set_index).evaluate(values):
+            operations.append(stage.operation)
+    return operations
+
+
+def _selection_values(model: ProductModel, selections: dict[str, Any]) -> dict[str, Any]:
+    """The order's selections as engine values; a set it leaves open reads as in validation."""
+    values = parse_selections(model, selections)
+    for option_set in model.option_sets:
+        if option_set.code not in values:
+            values[option_set.code] = effective_value(option_set)[1]
+    return values
+
+
+def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job | None:
+    """Give a queued order its job and put it into production (see the module's docstring). A
+    second delivery finds the job and does nothing; an order no longer queued is left alone."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("product", "product_version")
+            .get(pk=order_id)
+        )
+        if order.status != OrderStatus.QUEUED or Job.objects.filter(order=order).exists():
+            return None
+        route = route_for_order(order=order)
+        stages = route_stages(route=route)
+        operations = job_operations(order=order, stages=stages)
+        if not operations:
+            raise FactoryError(f"Route {route} has no stage that applies to order {order.id}.")
+        job = Job.objects.create(order=order, route=route, operations=operations, created_at=now)
+        if order.production_mode == ProductionMode.BATCH:
+            _batch_join(job=job, order=order, stages=stages, now=now)
+        else:
+            _lot_enqueue(jobs=[job], stage=_first_stage(stages, [job]), now=now)
+    _dispatch_after(jobs=[job])
+    return job
+
+
+def _first_stage(stages: list[RouteStage], jobs: list[Job]) -> RouteStage:
+    wanted = {operation for job in jobs for operation in job.operations}
+    return next(stage for stage in stages if stage.operation in wanted)
+
+
+def _next_stage(stages: list[RouteStage], jobs: list[Job], after: RouteStage) -> RouteStage | None:
+    wanted = {operation for job in jobs for operation in job.operations}
+    return next(
+        (stage for stage in stages if stage.position > after.position and stage.operation in wanted), None
+    )
+
+
+# -- batches -------------------------------------------------------------------------------------
+
+
+def _batch_policy() -> tuple[int, Decimal]:
+    return settings.ATELIER_BATCH_SIZE_LIMIT, Decimal(str(settings.ATELIER_BATCH_WINDOW_MINUTES))
+
+
+def _batch_work_centre(stages: list[RouteStage]) -> WorkCentre:
+    """Where the batch's setup matters: the first stage whose work centre has a changeover."""
+    with_changeover = [stage for stage in stages if stage.work_centre.changeover_minutes > 0]
+    return (with_changeover or stages)[0].work_centre
+
+
+def _batch_join(*, job: Job, order: Order, stages: list[RouteStage], now: datetime) -> Batch:
+    """Join the forming batch of the order's setup key, under its row lock; the partial unique
+    constraint (one forming batch per setup) settles two workers opening one at the same time."""
+    setup_key = order.production.get("setup_key") or ""
+    size_limit, window = _batch_policy()
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                batch = (
+                    Batch.objects.select_for_update()
+                    .filter(
+                        state=BatchState.FORMING,
+                        setup_key=setup_key,
+                        product_version=order.product_version_id,
+                        route=job.route_id,
+                    )
+                    .first()
+                )
+                if batch is None:
+                    batch = Batch.objects.create(
+                        code=f"B{now:%y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
+                        setup_key=setup_key,
+                        product_version_id=order.product_version_id,
+                        route_id=job.route_id,
+                        work_centre=_batch_work_centre(stages),
+                        size_limit=size_limit,
+                        window_closes_at=real_due(minutes=window, now=now),
+                        opened_at=now,
+                    )
+            break
+        except IntegrityError:
+            logger.info("Another worker opened the batch of %s first; joining it", setup_key)
+    else:
+        raise FactoryError(f"Could not join a batch for setup {setup_key!r}.")
+    job.batch = batch
+    job.save(update_fields=["batch"])
+    batch.units += order.quantity
+    batch.save(update_fields=["units"])
+    order_production_step(
+        order_id=order.pk,
+        event=events.batch_joined(batch=batch.code, units=batch.units, size_limit=batch.size_limit),
+        batch=batch.code,
+    )
+    if batch.units >= batch.size_limit:
+        _batch_release_locked(batch=batch, reason="full", now=now)
+    return batch
+
+
+def batch_release(*, batch_id: uuid.UUID | str, reason: str, now: datetime | None = None) -> bool:
+    """Release a forming batch (its orders enter the first stage together); False when it was
+    released already: a batch is released once, whoever asks."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        released = _batch_release_locked(batch=batch, reason=reason, now=now)
+        jobs = list(batch.jobs.all()) if released else []
+    _dispatch_after(jobs=jobs)
+    return released
+
+
+def _batch_release_locked(*, batch: Batch, reason: str, now: datetime) -> bool:
+    if batch.state != BatchState.FORMING:
+        return False
+    batch.state = BatchState.RELEASED
+    batch.release_reason = reason
+    batch.released_at = now
+    batch.save(update_fields=["state", "release_reason", "released_at"])
+    jobs = list(batch.jobs.select_related("order").order_by("created_at", "pk"))
+    _lot_enqueue(jobs=jobs, stage=_first_stage(route_stages(route=batch.route), jobs), now=now)
+    return True
+
+
+def batches_release_due(*, now: datetime | None = None) -> int:
+    """Release every forming batch whose window has closed; answers how many this call released."""
+    now = now or timezone.now()
+    due = Batch.objects.filter(state=BatchState.FORMING, window_closes_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    return sum(batch_release(batch_id=pk, reason="window", now=now) for pk in list(due))
+
+
+# -- stages --------------------------------------------------------------------------------------
+
+
+def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime) -> None:
+    """Each job of the lot to which the stage applies waits for it, as a new attempt."""
+    attempts = dict(
+        WorkItem.objects.filter(job__in=jobs, stage=stage)
+        .values("job")
+        .annotate(last=Max("attempt"))
+        .values_list("job", "last")
+    )
+    WorkItem.objects.bulk_create(
+        WorkItem(
+            job=job,
+            stage=stage,
+            work_centre_id=stage.work_centre_id,
+            attempt=attempts.get(job.pk, 0) + 1,
+            units=job.order.quantity,
+            enqueued_at=now,
+        )
+        for job in jobs
+        if stage.operation in job.operations
+    )
+
+
+def _dispatch_after(*, jobs: list[Job], work_centres: Iterable[int] = ()) -> set[int]:
+    """Start whatever waits on ``work_centres`` and where these jobs wait, each work centre in a
+    transaction of its own; answers the work centres dispatched."""
+    centres = set(work_centres) | set(
+        WorkItem.objects.filter(job__in=jobs, state=WorkItemState.WAITING).values_list(
+            "work_centre", flat=True
+        )
+    )
+    for work_centre_id in sorted(centres):
+        work_centre_dispatch(work_centre_id=work_centre_id)
+    return centres
+
+
+def _running_slots(work_centre: WorkCentre) -> int:
+    """Lots running: each order alone, each batch once."""
+    counts = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).aggregate(
+        solo=Count("pk", filter=Q(job__batch__isnull=True)), batches=Count("job__batch", distinct=True)
+    )
+    return counts["solo"] + counts["batches"]
+
+
+def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:
+    """Start waiting lots on the work centre, first in, first out, while it has a free slot (under
+    its row lock, so any number of workers agree on its capacity); answers how many started."""
+    now = now or timezone.now()
+    started = 0
+    with transaction.atomic():
+        # No key: work items may still be added that point at it meanwhile.
+        work_centre = WorkCentre.objects.select_for_update(no_key=True).get(pk=work_centre_id)
+        free = work_centre.capacity - _running_slots(work_centre)
+        while free > 0:
+            lot = _oldest_waiting_lot(work_centre)
+            if not lot:
+                break
+            _lot_start(work_centre=work_centre, items=lot, now=now)
+            free -= 1
+            started += 1
+    return started
+
+
+def _oldest_waiting_lot(work_centre: WorkCentre) -> list[WorkItem]:
+    waiting = (
+        WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
+        .select_related("job__order", "job__batch", "stage__work_centre")
+        .order_by("enqueued_at", "pk")
+    )
+    first = waiting.first()
+    if first is None or first.job.batch_id is None:
+        return [first] if first is not None else []
+    return list(waiting.filter(job__batch=first.job.batch_id, stage=first.stage_id))
+
+
+def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime) -> None:
+    stage = items[0].stage
+    order = items[0].job.order
+    setup_key = order.production.get("setup_key") or ""
+    changeover = setup_key != work_centre.current_setup_key and work_centre.changeover_minutes > 0
+    units = sum(item.units for item in items)
+    minutes = (
+        stage.setup_minutes
+        + (work_centre.changeover_minutes if changeover else Decimal(0))
+        + stage.minutes_per_unit * units
+    )
+    if setup_key != work_centre.current_setup_key:
+        work_centre.current_setup_key = setup_key
+        work_centre.save(update_fields=["current_setup_key"])
+    sim_start, due_at = stage_times(minutes=minutes, now=now)
+    for item in items:
+        item.changeover = changeover
+        item.minutes = minutes
+        item.real_start = now
+        item.due_at = due_at
+        item.sim_start = sim_start
+        item.sim_end = sim_start + timedelta(minutes=float(minutes))
+        item.state = WorkItemState.RUNNING
+        batch = item.job.batch.code if item.job.batch_id else ""
+        step = _order_step(
+            order=item.job.order,
+            to=OrderStatus.IN_PRODUCTION,
+            event=events.stage_started(
+                operation=stage.operation, work_centre=work_centre.name, attempt=item.attempt, batch=batch
+            ),
+            stage=stage.operation,
+        )
+        if step is None:
+            item.state = WorkItemState.CANCELLED
+    WorkItem.objects.bulk_update(
+        items, ["changeover", "minutes", "real_start", "due_at", "sim_start", "sim_end", "state"]
+    )
+    running = [item for item in items if item.state == WorkItemState.RUNNING]
+    if running:
+        if items[0].job.batch_id:
+            Batch.objects.filter(pk=items[0].job.batch_id, state=BatchState.RELEASED).update(
+                state=BatchState.IN_PRODUCTION
+            )
+        _send_finish(item=running[0], queue=work_centre.queue)
+
+
+def _send_finish(*, item: WorkItem, queue: str) -> None:
+    eta = item.due_at if item.due_at and item.due_at > timezone.now() else None
+    transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[item.pk], queue=queue, eta=eta))
+
+
+def _order_step(
+    *, order: Order, to: OrderStatus | None, event: events.EventSpec, **changes: Any
+) -> Order | None:
+    """A production step of one order; the status moves only where the state machine allows it
+    from where the order is (a lot's orders may stand at different statuses)."""
+    return order_production_step(order_id=order.pk, event=event, to=to, **changes)
+
+
+# -- finishing and quality -----------------------------------------------------------------------
+
+
+@dataclass
+class Finish:
+    """What a finish did: whether it finished anything, and the work centres to dispatch after."""
+
+    finished: bool = False
+    work_centres: set[int] = field(default_factory=set)
+    decision: str = ""
+
+
+def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
+    """Finish the lot of a running work item that is due: mark it done, inspect it when the stage
+    has a checkpoint, and move the lot on. A finish delivered again (or early) changes nothing."""
+    now = now or timezone.now()
+    result = Finish()
+    with transaction.atomic():
+        lead = (
+            WorkItem.objects.select_for_update(of=("self",))
+            .select_related("job__batch", "stage")
+            .filter(pk=work_item_id)
+            .first()
+        )
+        if lead is None:
+            return result
+        if lead.state != WorkItemState.RUNNING or (lead.due_at and lead.due_at > now):
+            if lead.state == WorkItemState.DONE:
+                # Delivered again after its transaction committed: the dispatches that follow a
+                # finish may not have run (the worker died, a lock was refused); they are safe twice.
+                transaction.on_commit(
+                    lambda: _dispatch_after(jobs=[lead.job], work_centres={lead.work_centre_id})
+                )
+            return result
+        items = _running_lot(lead)
+        stages = route_stages(route=lead.job.route)
+        stage = next(stage for stage in stages if stage.pk == lead.stage_id)
+        batch = lead.job.batch
+        for item in items:
+            item.state = WorkItemState.DONE
+            item.real_end = now
+        WorkItem.objects.bulk_update(items, ["state", "real_end"])
+        for item in items:
+            _order_step(
+                order=item.job.order,
+                to=None,
+                event=events.stage_completed(
+                    operation=stage.operation,
+                    work_centre=stage.work_centre.name,
+                    attempt=item.attempt,
+                    batch=batch.code if batch else "",
+                ),
+            )
+        jobs = _lot_jobs(lead.job)
+        checkpoint = getattr(stage, "checkpoint", None)
+        decision = InspectionDecision.PASS
+        if checkpoint is not None:
+            decision = _inspect(items=items, stage=stage, stages=stages, checkpoint=checkpoint, batch=batch)
+        result.decision = decision
+        if decision == InspectionDecision.PASS:
+            following = _next_stage(stages, jobs, stage)
+            if following is None:
+                _lot_complete(jobs=jobs, batch=batch, now=now)
+            else:
+                _lot_enqueue(jobs=jobs, stage=following, now=now)
+        elif decision == InspectionDecision.REWORK:
+            _lot_enqueue(jobs=jobs, stage=checkpoint.rework_stage, now=now)
+        else:
+            _lot_remake(jobs=jobs, stage=stage, stages=stages, now=now)
+        result.finished = True
+    result.work_centres = _dispatch_after(jobs=jobs, work_centres={lead.work_centre_id})
+    return result
+
+
+def _running_lot(lead: WorkItem) -> list[WorkItem]:
+    if lead.job.batch_id is None:
+        items = [lead]
+    else:
+        items = list(
+            WorkItem.objects.select_for_update(of=("self",))
+            .filter(job__batch=lead.job.batch_id, stage=lead.stage_id, state=WorkItemState.RUNNING)
+            .order_by("pk")
+        )
+    return list(
+        WorkItem.objects.select_related("job__order", "job__batch", "work_centre").filter(
+            pk__in=[item.pk for item in items]
+        )
+    )
+
+
+def _lot_jobs(job: Job) -> list[Job]:
+    if job.batch_id is None:
+        return [Job.objects.select_related("order").get(pk=job.pk)]
+    return list(Job.objects.select_related("order").filter(batch=job.batch_id).order_by("created_at", "pk"))
+
+
+def defect_probability_at(*, stages: list[RouteStage], operations: Iterable[str], stage: RouteStage) -> float:
+    """The probability that a unit reaching this stage's checkpoint is defective: a defect made at
+    any stage since the previous checkpoint shows here (the demo's final inspections make none
+    themselves but catch the assembly's)."""
+    applicable = set(operations)
+    intact = 1.0
+    for earlier in stages:
+        if earlier.position > stage.position:
+            break
+        if earlier.operation not in applicable:
+            continue
+        if earlier.position < stage.position and getattr(earlier, "checkpoint", None) is not None:
+            intact = 1.0
+            continue
+        intact *= 1.0 - float(earlier.defect_probability)
+    return 1.0 - intact
+
+
+def defects_drawn(*, key: str, operation: str, attempt: int, sampled: int, probability: float) -> int:
+    """Defective units among ``sampled``, drawn from a generator seeded by the order (or batch),
+    the stage and the attempt: the same run replays to the same inspections."""
+    digest = hashlib.sha256(f"{key}:{operation}:{attempt}".encode()).digest()
+    generator = random.Random(int.from_bytes(digest[:8], "big"))
+    return sum(generator.random() < probability for _ in range(sampled))
+
+
+def _every_unit(items: list[WorkItem], batch: Batch | None) -> bool:
+    """Custom orders and bespoke options inspect every unit, and so does a batch whose sample failed."""
+    if batch is not None and batch.full_inspection:
+        return True
+    for item in items:
+        production = item.job.order.production
+        if item.job.order.production_mode == ProductionMode.CUSTOM:
+            return True
+        if any(reason.get("level") == "bespoke" for reason in production.get("reasons", ())):
+            return True
+    return False
+
+
+def _inspect(
+    *,
+    items: list[WorkItem],
+    stage: RouteStage,
+    stages: list[RouteStage],
+    checkpoint: QualityCheckpoint,
+    batch: Batch | None,
+) -> str:
+    plan = sample_plan(
+        CheckpointSpec(
+            inspects=checkpoint.inspects,
+            plan=SamplingPlanKind(checkpoint.plan),
+            every_n=checkpoint.every_n,
+            inspection_level=checkpoint.inspection_level or None,
+            aql=checkpoint.aql,
+        ),
+        sum(item.units for item in items),
+        full_inspection=_every_unit(items, batch),
+    )
+    sampled, accept = plan.sample_size, plan.accept
+    lead = items[0]
+    defects = defects_drawn(
+        key=str(batch.pk if batch else lead.job.order_id),
+        operation=stage.operation,
+        attempt=lead.attempt,
+        sampled=sampled,
+        probability=defect_probability_at(stages=stages, operations=lead.job.operations, stage=stage),
+    )
+    if defects <= accept:
+        decision, action = InspectionDecision.PASS, "passed"
+    elif checkpoint.rework_stage_id and _reworks_so_far(lead.job, checkpoint) < checkpoint.max_rework:
+        decision = InspectionDecision.REWORK
+        action = f"rework at {checkpoint.rework_stage.operation}"
+    else:
+        decision, action = InspectionDecision.SCRAP, "scrap and remake"
+    if decision != InspectionDecision.PASS and batch is not None and not batch.full_inspection:
+        batch.full_inspection = True
+        batch.save(update_fields=["full_inspection"])
+        action += "; batch to 100 % inspection"
+    Inspection.objects.bulk_create(
+        Inspection(
+            work_item=item,
+            checkpoint=checkpoint,
+            units_sampled=sampled,
+            defects_found=defects,
+            accept_number=accept,
+            decision=decision,
+            action=action,
+        )
+        for item in items
+    )
+    for item in items:
+        batch_code = batch.code if batch else ""
+        _order_step(
+            order=item.job.order,
+            to=OrderStatus.INSPECTION,
+            event=events.inspected(
+                operation=stage.operation,
+                work_centre=stage.work_centre.name,
+                sampled=sampled,
+                defects=defects,
+                decision=decision,
+                batch=batch_code,
+            ),
+        )
+        if decision == InspectionDecision.REWORK:
+            _order_step(
+                order=item.job.order,
+                to=OrderStatus.REWORK,
+                event=events.rework_started(
+                    operation=checkpoint.rework_stage.operation,
+                    rework=_reworks_so_far(item.job, checkpoint),
+                    limit=checkpoint.max_rework,
+                    batch=batch_code,
+                ),
+            )
+    return decision
+
+
+def _reworks_so_far(job: Job, checkpoint: QualityCheckpoint) -> int:
+    """Reworks ordered by this checkpoint since the job was last remade."""
+    inspections = Inspection.objects.filter(work_item__job=job)
+    last_scrap = inspections.filter(decision=InspectionDecision.SCRAP).aggregate(last=Max("pk"))["last"] or 0
+    return inspections.filter(
+        checkpoint=checkpoint, decision=InspectionDecision.REWORK, pk__gt=last_scrap
+    ).count()
+
+
+def _lot_remake(*, jobs: list[Job], stage: RouteStage, stages: list[RouteStage], now: datetime) -> None:
+    """Scrap the lot and make it again from its first stage; a job scrapped more often than
+    ``ATELIER_FACTORY_MAX_REMAKES`` stops for staff instead of looping."""
+    batch_code = jobs[0].batch.code if jobs[0].batch_id else ""
+    again: list[Job] = []
+    for job in jobs:
+        _order_step(
+            order=job.order,
+            to=OrderStatus.SCRAPPED,
+            event=events.scrapped(operation=stage.operation, batch=batch_code),
+        )
+        if job.remakes >= settings.ATELIER_FACTORY_MAX_REMAKES:
+            _job_flag(
+                job=job, reason=f"Scrapped {job.remakes + 1} times at {stage.operation}; not remade again."
+            )
+            continue
+        job.remakes += 1
+        job.save(update_fields=["remakes"])
+        _order_step(
+            order=job.order, to=OrderStatus.QUEUED, event=events.remade(remake=job.remakes, batch=batch_code)
+        )
+        again.append(job)
+    if again:
+        _lot_enqueue(jobs=again, stage=_first_stage(stages, again), now=now)
+
+
+def _lot_complete(*, jobs: list[Job], batch: Batch | None, now: datetime) -> None:
+    for job in jobs:
+        _order_step(
+            order=job.order,
+            to=OrderStatus.COMPLETED,
+            event=events.completed(batch=batch.code if batch else ""),
+            stage="",
+        )
+        job.completed_at = now
+        job.save(update_fields=["completed_at"])
+    if batch is not None:
+        Batch.objects.filter(pk=batch.pk).update(state=BatchState.DONE, done_at=now)
+
+
+# -- staff attention and recovery ----------------------------------------------------------------
+
+
+def _job_flag(*, job: Job, reason: str) -> None:
+    job.needs_attention = True
+    job.attention_reason = reason
+    job.save(update_fields=["needs_attention", "attention_reason"])
+    logger.error("Job for order %s needs attention: %s", job.order_id, reason)
+
+
+@transaction.atomic
+def job_flag(
+    *, work_item_id: int | None = None, order_id: uuid.UUID | str | None = None, reason: str
+) -> bool:
+    """Flag the job of a work item (or an order) for staff attention; False when there is none."""
+    jobs = Job.objects.select_for_update()
+    job = (
+        jobs.filter(work_items=work_item_id).first()
+        if work_item_id is not None
+        else jobs.filter(order=order_id).first()
+    )
+    if job is None:
+        logger.error("Order %s needs attention and has no job: %s", order_id, reason)
+        return False
+    _job_flag(job=job, reason=reason)
+    return True
+
+
+def work_item_failed(*, work_item_id: int) -> int:
+    """Count one more failure of a work item's task; answers the count."""
+    WorkItem.objects.filter(pk=work_item_id).update(failures=F("failures") + 1)
+    return WorkItem.objects.filter(pk=work_item_id).values_list("failures", flat=True).first() or 0
+
+
+@dataclass
+class Wake:
+    """What one wake found to do."""
+
+    released: int = 0
+    redriven: int = 0
+    dispatched: int = 0
+    restarted: int = 0
+
+
+def factory_wake(*, now: datetime | None = None) -> Wake:
+    """The periodic sweep: release batches whose window closed, start waiting work where there is
+    capacity, and send again what a lost message left behind (a finish overdue by
+    ``ATELIER_FACTORY_REDRIVE_SECONDS``, a queued order without a job). Everything it sends is
+    idempotent, so a message it sends twice costs a state check."""
+    now = now or timezone.now()
+    wake = Wake(released=batches_release_due(now=now))
+    redrive = now - timedelta(seconds=settings.ATELIER_FACTORY_REDRIVE_SECONDS)
+    for work_centre_id in sorted(
+        set(WorkItem.objects.filter(state=WorkItemState.WAITING).values_list("work_centre", flat=True))
+    ):
+        wake.dispatched += work_centre_dispatch(work_centre_id=work_centre_id, now=now)
+    overdue = (
+        WorkItem.objects.filter(state=WorkItemState.RUNNING, due_at__lte=redrive, job__needs_attention=False)
+        .values_list("pk", "work_centre__queue")
+        .order_by("due_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
+    )
+    overdue = list(overdue)
+    # Due again from now: a finish that waits behind a long queue is sent once per redrive
+    # interval, never once per wake.
+    WorkItem.objects.filter(pk__in=[pk for pk, _ in overdue]).update(due_at=now)
+    for pk, queue in overdue:
+        app.send_task(FINISH_STAGE_TASK, args=[pk], queue=queue)
+        wake.redriven += 1
+    # Queued orders without a job: their start was lost. Orders placed more than an hour ago are
+    # left to staff (an order no route fits would otherwise be sent again forever).
+    stranded = list(
+        Order.objects.filter(
+            status=OrderStatus.QUEUED,
+            job__isnull=True,
+            updated_at__lte=redrive,
+            created_at__gte=now - timedelta(hours=1),
+        )
+        .values_list("pk", "production_mode")
+        .order_by("updated_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
+    )
+    Order.objects.filter(pk__in=[pk for pk, _ in stranded]).update(updated_at=now)
+    for pk, mode in stranded:
+        app.send_task(START_JOB_TASK, args=[str(pk)], queue=queue_for(production_mode=mode))
+        wake.restarted += 1
+    return wake
