@@ -311,10 +311,8 @@ ATELIER_SIM_TIME_SCALE = env_float("ATELIER_SIM_TIME_SCALE", 60.0)
 #: Simulated minutes a work centre works per business day: turns the queue ahead into days of
 #: lead time (docs/factory.md, "How the ship date is computed").
 ATELIER_FACTORY_MINUTES_PER_DAY = env_int("ATELIER_FACTORY_MINUTES_PER_DAY", 480)
-#: A forming batch is released when it holds this many units, or when its window of simulated
-#: minutes closes (the periodic wake releases it).
-ATELIER_BATCH_SIZE_LIMIT = env_int("ATELIER_BATCH_SIZE_LIMIT", 8)
-ATELIER_BATCH_WINDOW_MINUTES = env_float("ATELIER_BATCH_WINDOW_MINUTES", 240.0)
+#: Seconds a process keeps the factory's routes and work centres in memory between reads.
+ATELIER_FACTORY_SPEC_SECONDS = env_float("ATELIER_FACTORY_SPEC_SECONDS", 10.0)
 #: Times an order is scrapped and remade before it stops for staff attention.
 ATELIER_FACTORY_MAX_REMAKES = env_int("ATELIER_FACTORY_MAX_REMAKES", 3)
 #: Failures of a stage task that is not a passing database or broker problem before its order is

@@ -10,9 +10,11 @@ nothing is saved and the error says which."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -69,7 +71,27 @@ def factory_import(*, document: dict[str, Any]) -> FactorySpec:
     factory_spec_check(spec, product_option_sets)
     with transaction.atomic():
         _Writer(spec).write()
+    transaction.on_commit(factory_spec_forget)
     return spec
+
+
+_current: tuple[float, FactorySpec] | None = None
+
+
+def factory_spec_current() -> FactorySpec:
+    """:func:`factory_spec_get`, kept in this process for ``ATELIER_FACTORY_SPEC_SECONDS``: every
+    configure answer and order page reads the factory, which staff change rarely (an edit in the
+    admin reaches every process within that time; an import, this process at once)."""
+    global _current
+    now = time.monotonic()
+    if _current is None or now - _current[0] >= settings.ATELIER_FACTORY_SPEC_SECONDS:
+        _current = (now, factory_spec_get())
+    return _current[1]
+
+
+def factory_spec_forget() -> None:
+    global _current
+    _current = None
 
 
 def factory_spec_get() -> FactorySpec:

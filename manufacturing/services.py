@@ -54,6 +54,7 @@ from products.runtime import runtime_get
 from .clock import real_due, stage_times
 from .models import (
     Batch,
+    BatchPolicy,
     BatchState,
     Inspection,
     InspectionDecision,
@@ -67,7 +68,7 @@ from .models import (
 )
 from .routing import queue_for
 from .sampling import sample_plan
-from .spec import CheckpointSpec, SamplingPlanKind
+from .spec import BatchPolicySpec, CheckpointSpec, SamplingPlanKind
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +173,12 @@ def _next_stage(stages: list[RouteStage], jobs: list[Job], after: RouteStage) ->
 
 
 def _batch_policy() -> tuple[int, Decimal]:
-    return settings.ATELIER_BATCH_SIZE_LIMIT, Decimal(str(settings.ATELIER_BATCH_WINDOW_MINUTES))
+    """The factory's batch policy (imported with the factory, edited in the admin)."""
+    policy = BatchPolicy.objects.first()
+    if policy is None:
+        default = BatchPolicySpec()
+        return default.size_limit, default.window_minutes
+    return policy.size_limit, policy.window_minutes
 
 
 def _batch_work_centre(stages: list[RouteStage]) -> WorkCentre:

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
 from configurator.plumbing.fields import DecimalStringField
-from manufacturing.loading import factory_spec_get
+from manufacturing.loading import factory_spec_current
 from manufacturing.serializers import OrderTrackingOutput
 from products.choices import ProductionMode
 from products.documents import StrictSerializer
@@ -243,7 +243,7 @@ class OrderOutput(OrderSummaryOutput):
     tracking = OrderTrackingOutput(
         source="*",
         read_only=True,
-        spec=factory_spec_get,
+        spec=factory_spec_current,
         help_text="Where it is in the factory: the route's stages done, current and next, its batch, "
         "inspections, rework and remakes, the ETA from the live load, and its footprint once made.",
     )

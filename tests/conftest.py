@@ -52,6 +52,13 @@ def _model_cache_dir(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _factory_read_each_time(settings):
+    """Tests change factory rows directly: the factory is read afresh on every use (its cache in
+    the process is tested on its own)."""
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached analyses never leak from one test into the next."""
     from django.core.cache import cache

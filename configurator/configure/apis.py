@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
-from manufacturing.loading import factory_spec_get
+from manufacturing.loading import factory_spec_current
 from products.models import Product
 from products.runtime import configurator_get
 from products.selectors import ModelSource, product_get, product_model_source
@@ -73,7 +73,7 @@ class ConfigureApi(APIView):
             explain=data["explain"],
             complete=data["complete"],
         )
-        footprint = configuration_footprint(evaluation=evaluation, spec=factory_spec_get())
+        footprint = configuration_footprint(evaluation=evaluation, spec=factory_spec_current())
         answer = Presenter(evaluation.model).configure(evaluation, footprint)
         return Response(ConfigureOutput(answer, context={"staff": _is_staff(request)}).data)
 

@@ -322,7 +322,7 @@ def factory_client():
 
     from manufacturing.documents import DEMO_FACTORY
     from manufacturing.loading import factory_import
-    from manufacturing.models import RouteStage
+    from manufacturing.models import BatchPolicy, RouteStage
     from products.demo import demo_documents
     from products.services import product_import
     from tests.factories import UserFactory
@@ -331,18 +331,19 @@ def factory_client():
         product_import(document=document, publish=True)
     factory_import(document=json.loads(DEMO_FACTORY.read_text()))
     RouteStage.objects.update(defect_probability=0)
+    # Batches that only a closing window releases, unless a test says otherwise.
+    BatchPolicy.objects.update(size_limit=100)
     client = APIClient()
     client.force_authenticate(UserFactory())
     return client
 
 
 def factory_env(broker_url: str, folder, **overrides: str) -> dict[str, str]:
-    """A factory worker's environment: scale 0 (as fast as the workers go), batches that only
-    a closing window releases unless a test says otherwise, a wake every half second."""
+    """A factory worker's environment: scale 0 (as fast as the workers go), a wake every half
+    second."""
     return {
         **worker_env(broker_url, folder),
         "ATELIER_SIM_TIME_SCALE": "0",
-        "ATELIER_BATCH_SIZE_LIMIT": "100",
         "ATELIER_FACTORY_WAKE_SECONDS": "0.5",
         **overrides,
     }

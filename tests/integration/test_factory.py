@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from manufacturing.models import Batch, Job, QualityCheckpoint, RouteStage, WorkItem
+from manufacturing.models import Batch, BatchPolicy, Job, QualityCheckpoint, RouteStage, WorkItem
 from orders.models import Order, OutboxMessage
 from orders.states import can_transition
 from tests.integration.conftest import (
@@ -96,7 +96,8 @@ def test_orders_of_all_three_modes_are_made_to_completed(factory_client, broker_
 def test_a_batch_is_released_when_full_and_competing_workers_never_release_it_twice(
     factory_client, broker_url, factory
 ):
-    running = factory(ATELIER_BATCH_SIZE_LIMIT="3")
+    BatchPolicy.objects.update(size_limit=3)
+    running = factory()
     running.worker()
     running.worker()
     order_ids = place_orders(factory_client, broker_url, *[BATCH_GREEN] * 6)

@@ -13,7 +13,7 @@ import psutil
 import pytest
 from django.db import connections, transaction
 
-from manufacturing.models import Job, QualityCheckpoint, WorkCentre, WorkItem, WorkItemState
+from manufacturing.models import BatchPolicy, Job, QualityCheckpoint, WorkCentre, WorkItem, WorkItemState
 from orders.models import Order
 from tests.integration.conftest import (
     FACTORY_QUEUES,
@@ -82,11 +82,11 @@ def test_redis_restarted_empty_mid_run_loses_no_order_and_duplicates_none(
     # The outbox sends a routing message again when no worker acknowledged it within this time.
     settings.ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS = 3
     private_redis.start()
+    BatchPolicy.objects.update(size_limit=1)
     env = factory_env(
         private_redis.url,
         tmp_path,
         ATELIER_SIM_TIME_SCALE="240",
-        ATELIER_BATCH_SIZE_LIMIT="1",
         ATELIER_FACTORY_REDRIVE_SECONDS="2",
         ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS="3",
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from manufacturing.models import (
     Batch,
+    BatchPolicy,
     Inspection,
     Job,
     QualityCheckpoint,
@@ -69,7 +70,7 @@ def test_stage_conditions_add_a_stage_for_the_selections_that_ask_for_it(running
 
 
 def test_batch_orders_join_one_batch_per_setup_key_released_when_full(running_factory, customer, settings):
-    settings.ATELIER_BATCH_SIZE_LIMIT = 3
+    BatchPolicy.objects.update(size_limit=3)
     settings.ATELIER_SIM_TIME_SCALE = 60  # a window that does not close during the test
     first, second = (
         queued_order(customer, selections=BATCH_GREEN),
@@ -113,7 +114,7 @@ def test_a_forming_batch_is_released_when_its_window_closes(running_factory, cus
 
 
 def test_a_batch_pays_its_changeover_once_and_a_new_setup_key_pays_again(running_factory, customer, settings):
-    settings.ATELIER_BATCH_SIZE_LIMIT = 2
+    BatchPolicy.objects.update(size_limit=2)
     green = [queued_order(customer, selections=BATCH_GREEN) for _ in range(2)]
     start_and_run(*green)
     paint = WorkItem.objects.filter(stage__operation="paint", job__order__in=green)
@@ -194,7 +195,7 @@ def test_a_failed_inspection_reworks_up_to_the_limit_then_scraps_and_remakes(
 
 
 def test_a_failed_batch_sample_puts_the_batch_under_full_inspection(running_factory, customer, settings):
-    settings.ATELIER_BATCH_SIZE_LIMIT = 2
+    BatchPolicy.objects.update(size_limit=2)
     settings.ATELIER_FACTORY_MAX_REMAKES = 0
     RouteStage.objects.filter(
         route__product__code="city-bike", route__mode="batch", operation="paint"

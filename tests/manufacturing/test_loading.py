@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from manufacturing.documents import FactoryDocumentError, demo_factory_spec, factory_spec_from_document
-from manufacturing.loading import factory_import, factory_spec_get
+from manufacturing.loading import factory_import, factory_spec_current, factory_spec_forget, factory_spec_get
 from manufacturing.models import BatchPolicy, QualityCheckpoint, Route, RouteStage, WorkCentre
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,21 @@ def test_load_demo_imports_the_demo_factory(db, capsys):
     call_command("load_demo")
     assert factory_spec_get() == demo_factory_spec()
     assert "Factory: 8 work centres" in capsys.readouterr().out
+
+
+def test_the_factory_is_kept_in_the_process_for_a_while_and_an_import_refreshes_it(
+    demo_factory, factory_document, settings, django_capture_on_commit_callbacks
+):
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 3600
+    factory_spec_forget()
+    first = factory_spec_current()
+    assert factory_spec_current() is first
+    WorkCentre.objects.filter(code="paint_booth").update(capacity=5)
+    assert factory_spec_current().work_centres["paint_booth"].capacity == 1, "kept for the interval"
+    factory_document["work_centres"][1]["capacity"] = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        factory_import(document=factory_document)
+    assert factory_spec_current().work_centres["paint_booth"].capacity == 3
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 0
+    WorkCentre.objects.filter(code="paint_booth").update(capacity=4)
+    assert factory_spec_current().work_centres["paint_booth"].capacity == 4

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurator.plumbing.broker import broker_problem
 from configurator.storefront.embedded_redis import EmbeddedRedis, EmbeddedRedisError, embedded_redis_start
+from manufacturing.models import BatchPolicy
 from products.management.commands.load_demo import DEMO_USERS
 
 #: One worker per queue: routing and the periodic wake on ``default``, jobs and stages on the queues
@@ -23,7 +24,8 @@ from products.management.commands.load_demo import DEMO_USERS
 QUEUES = ("default", "standard", "batch", "custom")
 #: The demo's pace: a simulated minute per real second, so a standard demo order takes about a
 #: minute; a batch waits at most half a simulated hour (30 s) for company.
-DEMO_FACTORY_ENV = {"ATELIER_SIM_TIME_SCALE": "60", "ATELIER_BATCH_WINDOW_MINUTES": "30"}
+DEMO_FACTORY_ENV = {"ATELIER_SIM_TIME_SCALE": "60"}
+DEMO_BATCH_WINDOW_MINUTES = 30
 
 
 class Command(BaseCommand):
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         try:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_demo", verbosity=0)
+            BatchPolicy.objects.update(window_minutes=DEMO_BATCH_WINDOW_MINUTES)
             call_command("collectstatic", interactive=False, verbosity=0)
             Path(settings.ATELIER_BEAT_SCHEDULE).parent.mkdir(parents=True, exist_ok=True)
             processes = self.start(host, port, web_workers, broker_url)
