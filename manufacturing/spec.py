@@ -1,6 +1,6 @@
 """The factory as plain data: work centres, routes, stages and checkpoints, free of Django.
 
-The Celery factory reads it from the database (:func:`manufacturing.selectors.factory_spec_get`) and
+The Celery factory reads it from the database (:func:`manufacturing.loading.factory_spec_get`) and
 the SimPy simulation and the documented demo file (``manufacturing/demo/factory.json``) use the same
 shapes, so the live factory and the what-if model cannot mean different things."""
 
