@@ -50,7 +50,7 @@ from .models import (
 ZERO = Decimal(0)
 SIM_HOUR = timedelta(hours=1)
 ACTIVE_STATES = (WorkItemState.WAITING, WorkItemState.RUNNING)
-MINUTES_FIELD = DecimalField(max_digits=16, decimal_places=2)
+MINUTES_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
 
 
 def minutes_per_working_day() -> int:
@@ -236,6 +236,7 @@ def _busy_minutes_last_hour(sim_now: datetime) -> dict[int, Decimal]:
     busy: dict[int, Decimal] = defaultdict(lambda: ZERO)
     lots = set()
     for item_id, batch_id, stage_id, centre_id, start, end in rows:
+        assert start is not None  # filtered on sim_start__lt
         # A batch's items at a stage are one lot, one place of the centre: counted once.
         lot = (batch_id, stage_id, start) if batch_id else item_id
         if lot in lots:
@@ -289,7 +290,7 @@ def factory_load(*, now: datetime) -> FactoryLoad:
         .order_by("enqueued_at", "pk")
         .values_list("job_id", "work_centre_id")
     )
-    code_of = {centre.pk: centre.code for centre in centres}
+    code_of: dict[int | None, str] = {centre.pk: centre.code for centre in centres}
     attention = tuple(
         AttentionJob(
             order_id=order_id,

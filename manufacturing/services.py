@@ -368,7 +368,8 @@ def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime)
         item.sim_start = sim_start
         item.sim_end = sim_start + timedelta(minutes=float(minutes))
         item.state = WorkItemState.RUNNING
-        batch = item.job.batch.code if item.job.batch_id else ""
+        job_batch = item.job.batch
+        batch = job_batch.code if job_batch is not None else ""
         step = _order_step(
             order=item.job.order,
             to=OrderStatus.IN_PRODUCTION,
@@ -459,7 +460,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
             )
         jobs = _lot_jobs(lead.job)
         checkpoint = getattr(stage, "checkpoint", None)
-        decision = InspectionDecision.PASS
+        decision: str = InspectionDecision.PASS
         if checkpoint is not None:
             decision = _inspect(items=items, stage=stage, stages=stages, checkpoint=checkpoint, batch=batch)
         result.decision = decision
@@ -470,6 +471,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
             else:
                 _lot_enqueue(jobs=jobs, stage=following, now=now)
         elif decision == InspectionDecision.REWORK:
+            assert checkpoint is not None  # only a checkpoint's inspection orders rework
             _lot_enqueue(jobs=jobs, stage=checkpoint.rework_stage, now=now)
         else:
             _lot_remake(jobs=jobs, stage=stage, stages=stages, now=now)
@@ -570,8 +572,10 @@ def _inspect(
     if defects <= accept:
         decision, action = InspectionDecision.PASS, "passed"
     elif checkpoint.rework_stage_id and _reworks_so_far(lead.job, checkpoint) < checkpoint.max_rework:
+        rework_stage = checkpoint.rework_stage
+        assert rework_stage is not None  # rework_stage_id is set
         decision = InspectionDecision.REWORK
-        action = f"rework at {checkpoint.rework_stage.operation}"
+        action = f"rework at {rework_stage.operation}"
     else:
         decision, action = InspectionDecision.SCRAP, "scrap and remake"
     if decision != InspectionDecision.PASS and batch is not None and not batch.full_inspection:
@@ -605,11 +609,13 @@ def _inspect(
             ),
         )
         if decision == InspectionDecision.REWORK:
+            rework_stage = checkpoint.rework_stage
+            assert rework_stage is not None  # only a checkpoint with a rework stage decides rework
             _order_step(
                 order=item.job.order,
                 to=OrderStatus.REWORK,
                 event=events.rework_started(
-                    operation=checkpoint.rework_stage.operation,
+                    operation=rework_stage.operation,
                     rework=_reworks_so_far(item.job, checkpoint),
                     limit=checkpoint.max_rework,
                     batch=batch_code,
@@ -630,7 +636,8 @@ def _reworks_so_far(job: Job, checkpoint: QualityCheckpoint) -> int:
 def _lot_remake(*, jobs: list[Job], stage: RouteStage, stages: list[RouteStage], now: datetime) -> None:
     """Scrap the lot and make it again from its first stage; a job scrapped more often than
     ``ATELIER_FACTORY_MAX_REMAKES`` stops for staff instead of looping."""
-    batch_code = jobs[0].batch.code if jobs[0].batch_id else ""
+    first_batch = jobs[0].batch
+    batch_code = first_batch.code if first_batch is not None else ""
     again: list[Job] = []
     for job in jobs:
         _order_step(
@@ -683,11 +690,12 @@ def job_flag(
 ) -> bool:
     """Flag the job of a work item (or an order) for staff attention; False when there is none."""
     jobs = Job.objects.select_for_update()
-    job = (
-        jobs.filter(work_items=work_item_id).first()
-        if work_item_id is not None
-        else jobs.filter(order=order_id).first()
-    )
+    if work_item_id is not None:
+        job = jobs.filter(work_items=work_item_id).first()
+    elif order_id is not None:
+        job = jobs.filter(order_id=order_id).first()
+    else:
+        job = None
     if job is None:
         logger.error("Order %s needs attention and has no job: %s", order_id, reason)
         return False
@@ -723,12 +731,11 @@ def factory_wake(*, now: datetime | None = None) -> Wake:
         set(WorkItem.objects.filter(state=WorkItemState.WAITING).values_list("work_centre", flat=True))
     ):
         wake.dispatched += work_centre_dispatch(work_centre_id=work_centre_id, now=now)
-    overdue = (
+    overdue = list(
         WorkItem.objects.filter(state=WorkItemState.RUNNING, due_at__lte=redrive, job__needs_attention=False)
         .values_list("pk", "work_centre__queue")
         .order_by("due_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
     )
-    overdue = list(overdue)
     # Due again from now: a finish that waits behind a long queue is sent once per redrive
     # interval, never once per wake.
     WorkItem.objects.filter(pk__in=[pk for pk, _ in overdue]).update(due_at=now)
@@ -747,8 +754,8 @@ def factory_wake(*, now: datetime | None = None) -> Wake:
         .values_list("pk", "production_mode")
         .order_by("updated_at")[: settings.ATELIER_FACTORY_WAKE_LIMIT]
     )
-    Order.objects.filter(pk__in=[pk for pk, _ in stranded]).update(updated_at=now)
-    for pk, mode in stranded:
-        app.send_task(START_JOB_TASK, args=[str(pk)], queue=queue_for(production_mode=mode))
+    Order.objects.filter(pk__in=[order_pk for order_pk, _ in stranded]).update(updated_at=now)
+    for order_pk, mode in stranded:
+        app.send_task(START_JOB_TASK, args=[str(order_pk)], queue=queue_for(production_mode=mode))
         wake.restarted += 1
     return wake

@@ -205,7 +205,11 @@ def _eta(
 
 
 def _stage(stage: RouteStage, state: StageState, item: WorkItem | None, quantity: int) -> StageTracking:
-    ran = item is not None and item.state != WorkItemState.WAITING
+    # An item that ran has its own minutes; one still waiting (or none yet) the stage's plan.
+    if item is not None and item.state != WorkItemState.WAITING:
+        minutes = item.minutes
+    else:
+        minutes = _planned_minutes(stage, quantity)
     return StageTracking(
         operation=stage.operation,
         state=state,
@@ -213,7 +217,7 @@ def _stage(stage: RouteStage, state: StageState, item: WorkItem | None, quantity
         work_centre_name=stage.work_centre.name,
         item_state=None if item is None else item.state,
         attempt=None if item is None else item.attempt,
-        minutes=(item.minutes if ran else _planned_minutes(stage, quantity)).quantize(MINUTES),
+        minutes=minutes.quantize(MINUTES),
         sim_start=None if item is None else item.sim_start,
         sim_end=None if item is None else item.sim_end,
         real_start=None if item is None else item.real_start,
@@ -340,11 +344,11 @@ def order_tracking(
     remaining: list[tuple[RouteStage, WorkItem | None]] = []
     for index, operation in enumerate(operations):
         stage = by_operation[operation]
-        item = latest.get(operation)
+        stage_item = latest.get(operation)
         if index < reached:
-            stages.append(_stage(stage, StageState.DONE, item, lot_units))
+            stages.append(_stage(stage, StageState.DONE, stage_item, lot_units))
             continue
-        open_item = item if item is not None and item.state in ACTIVE_STATES else None
+        open_item = stage_item if stage_item is not None and stage_item.state in ACTIVE_STATES else None
         state = StageState.CURRENT if index == current else StageState.NEXT
         stages.append(_stage(stage, state, open_item, lot_units))
         remaining.append((stage, open_item))

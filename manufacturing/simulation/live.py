@@ -15,7 +15,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Job, SimulationClock, WorkItemState
+from ..models import Job, SimulationClock, WorkItem, WorkItemState
 from ..spec import FactorySpec
 from .demand import MODES, SimOrder
 from .report import percentile
@@ -64,6 +64,12 @@ def _minutes(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 60
 
 
+def _sim_end(item: WorkItem) -> datetime:
+    """A finished item's simulated end (the trace keeps only items that have one)."""
+    assert item.sim_end is not None
+    return item.sim_end
+
+
 def live_trace_get() -> LiveTrace:
     """The finished jobs (every work item done or cancelled) as a demand trace, oldest first."""
     clock = SimulationClock.objects.order_by("pk").first()
@@ -85,8 +91,8 @@ def live_trace_get() -> LiveTrace:
         if clock is not None:
             arrival = clock.sim_anchor + (job.created_at - clock.real_anchor) * (clock.scale or 1.0)
         else:
-            arrival = min(item.sim_start or item.sim_end for item in done)
-        rows.append((job, arrival, max(item.sim_end for item in done)))
+            arrival = min(item.sim_start or _sim_end(item) for item in done)
+        rows.append((job, arrival, max(_sim_end(item) for item in done)))
         for item in done:
             lot = (item.work_centre_id, item.stage_id, item.sim_start, job.batch_id or job.pk)
             lot_minutes[lot] = (item.work_centre.code, float(item.minutes))
@@ -142,10 +148,10 @@ def live_compare(*, factory: FactorySpec, trace: LiveTrace, seed: int = 0) -> Li
     for centre in report.centres:
         capacity = factory.work_centres[centre.code].capacity
         busy = trace.busy_minutes.get(centre.code, 0.0)
-        measured = busy / (capacity * trace.span_minutes) if trace.span_minutes else 0.0
+        utilisation = busy / (capacity * trace.span_minutes) if trace.span_minutes else 0.0
         centres.append(
             UtilisationRow(
-                code=centre.code, name=centre.name, measured=measured, predicted=centre.utilisation
+                code=centre.code, name=centre.name, measured=utilisation, predicted=centre.utilisation
             )
         )
     return LiveComparison(
@@ -169,6 +175,6 @@ def live_render(comparison: LiveComparison) -> str:
             f"{row.predicted_median / 60:.2f}, p95 {row.measured_p95 / 60:.2f} | {row.predicted_p95 / 60:.2f}"
         )
     lines += ["", "Utilisation (measured | predicted):"]
-    for row in comparison.centres:
-        lines.append(f"  {row.name:>20}: {row.measured:.1%} | {row.predicted:.1%}")
+    for centre in comparison.centres:
+        lines.append(f"  {centre.name:>20}: {centre.measured:.1%} | {centre.predicted:.1%}")
     return "\n".join(lines)

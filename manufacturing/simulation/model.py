@@ -385,7 +385,9 @@ class FactoryModel:
     def _inspect(self, lot: _Lot, stage: _Stage, units: int) -> bool:
         """Whether the lot passes the stage's checkpoint. A failed sample puts a batch under 100 %
         inspection from then on."""
-        plan = _plan(stage.checkpoint.spec, units, lot.full_inspection)
+        checkpoint = stage.checkpoint
+        assert checkpoint is not None  # only a stage with a checkpoint inspects
+        plan = _plan(checkpoint.spec, units, lot.full_inspection)
         sample = min(plan.sample_size, units)
         probability = self._defect_probability(lot, stage)
         draw = self.rng.random

@@ -20,6 +20,18 @@ CHECKED = [
     "orders/idempotency.py",
     "orders/outbox.py",
     "orders/webhooks.py",
+    "products/compilation.py",
+    "manufacturing/services.py",
+    "manufacturing/clock.py",
+    "manufacturing/loading.py",
+    "manufacturing/tracking.py",
+    "manufacturing/load.py",
+    "manufacturing/footprint.py",
+    "manufacturing/sampling.py",
+    "manufacturing/validation.py",
+    "manufacturing/documents.py",
+    "manufacturing/spec.py",
+    "manufacturing/simulation",
 ]
 
 
