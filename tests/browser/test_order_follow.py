@@ -1,10 +1,8 @@
 """Follow an order to completed on its page, with a real Celery worker running the demo factory at
-a time scale where its stages take seconds. The factory (issue 12) moves orders past "queued";
-until its app is in the project this test is expected to fail, and says why."""
+a time scale where its stages take seconds, on Redis and on RabbitMQ."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -17,6 +15,7 @@ from manufacturing.loading import factory_import
 from orders.services import OrderRequest, order_place
 from tests.integration.conftest import (
     broker_url,  # noqa: F401  (a fixture)
+    celery_broker,
     database_url,
     start_beat,
     start_worker,
@@ -27,20 +26,7 @@ from tests.orders.conftest import SHIPPING
 
 from .conftest import assert_accessible, log_in
 
-FACTORY_PRESENT = importlib.util.find_spec("manufacturing.models") is not None
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True),
-    # Without the factory an order waits in its queue for ever: running it would only spend the
-    # timeout. Once manufacturing/models.py exists the test runs, and must pass.
-    pytest.mark.xfail(
-        not FACTORY_PRESENT,
-        reason="the factory (issue 12) is not merged yet: orders wait in their queue after routing",
-        run=False,
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 #: Every queue the project's tasks use: routing on default, production on the mode's queue.
 QUEUES = ["default", "standard", "batch", "custom"]
@@ -59,8 +45,10 @@ def factory(broker_url, tmp_path):  # noqa: F811
     worker = start_worker(queues=QUEUES, env=env)
     beat = start_beat(env=env, folder=tmp_path)
     try:
-        wait_until_ready(worker)
-        yield worker
+        # This process pings the worker and its outbox relay sends the order on the same broker.
+        with celery_broker(broker_url):
+            wait_until_ready(worker)
+            yield worker
     finally:
         stop_worker(beat)
         stop_worker(worker)
