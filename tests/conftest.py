@@ -47,14 +47,9 @@ def demo_catalogue(db) -> dict:
 
 @pytest.fixture(autouse=True)
 def _model_cache_dir(settings, tmp_path_factory):
-    """Compiled models go to a temporary folder, never the developer's cache."""
+    """Compiled models go to a temporary folder, never the developer's cache. Tests change factory
+    rows directly, so the factory is read afresh on every use (its cache is tested on its own)."""
     settings.ATELIER_MODEL_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "models")
-
-
-@pytest.fixture(autouse=True)
-def _factory_read_each_time(settings):
-    """Tests change factory rows directly: the factory is read afresh on every use (its cache in
-    the process is tested on its own)."""
     settings.ATELIER_FACTORY_SPEC_SECONDS = 0
 
 
