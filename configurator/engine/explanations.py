@@ -17,7 +17,7 @@ from .model import Kind
 from .results import Choice, ConstraintRef, Explanation
 from .selections import parse_value
 from .session import Request, Session, constraint_ref
-from .witnesses import ChoiceLits, Target
+from .witnesses import ChoiceLits, Config, Target
 
 #: "not known without a solver call" (answers of :meth:`Explainer._pair` with ``cheap``)
 _UNKNOWN = object()
@@ -110,10 +110,12 @@ class Explainer:
         ``candidates`` that blocks it alone (the earliest of those known without a solver call,
         else the earliest), with a minimal set of constraints; None when it takes two or more
         choices together (``cheap``: or when that is not known without more solver calls)."""
+        precomputed = self.session.precomputed
         constraints = self._pair(request, None, target, cheap=cheap)
         if constraints is _UNKNOWN:
             return None  # it may be dead, which no choice explains minimally
         if constraints is not None:
+            request.precomputed_reasons += precomputed is not None and precomputed.answers(None, target)
             return Explanation((), constraints)
         pending = []
         for choice in candidates:  # first what is known without the solver
@@ -121,6 +123,7 @@ class Explainer:
             if constraints is _UNKNOWN:
                 pending.append(choice)
             elif constraints is not None:
+                request.precomputed_reasons += precomputed is not None and precomputed.answers(choice, target)
                 return Explanation((Choice(choice.code, choice.value),), constraints)
         if cheap:
             return None
@@ -134,6 +137,13 @@ class Explainer:
         """None when ``choice`` alone (None: no choice) leaves ``target`` possible, else a minimal
         tuple of constraints that rule it out with that choice. ``cheap``: ``_UNKNOWN`` instead of
         a solver call."""
+        precomputed = self.session.precomputed
+        if precomputed is not None and precomputed.answers(choice, target):
+            blocked = precomputed.blocks[None if choice is None else choice.key].get(target.key)
+            if blocked is None:
+                return None
+            refs = self.session.constraint_refs
+            return tuple(refs[index] for index in blocked)
         key: PairKey = (None if choice is None else (choice.code, choice.abstract), target.key)
         if key in self._pairs:
             return self._pairs[key]
@@ -162,6 +172,14 @@ class Explainer:
                 result = tuple(constraint_ref(self.session.constraint_of[lit]) for lit in selectors)
         self._pairs[key] = result
         return result
+
+    def pair_indices(self, request: Request, choice: ChoiceLits | None, target: Target) -> tuple[int, ...]:
+        """The minimal constraints (indices into ``compiled.constraints``) that rule ``target`` out
+        with ``choice`` alone (None: with no choice), for a pair known to be blocked."""
+        refs = self._pair(request, choice, target)
+        assert refs is not None, "the pair is blocked"
+        index = self.session.constraint_index
+        return tuple(index[ref] for ref in refs)
 
     def _blocking_constraint(self, choice: ChoiceLits | None, target: Target) -> ConstraintInfo | None:
         """A rule or table that rules the target out with this choice, read off the constraint alone
@@ -194,7 +212,12 @@ class Explainer:
         found = self._lookup(target.key, candidates)
         if found is not None or cheap:
             return found
-        satisfiable = self.session.solve(request, target.lits, choices=candidates, named=True)
+        found = self._read_off(request, target, candidates) or self._as_found_before(
+            request, target, candidates
+        )
+        if found is not None:
+            return found
+        satisfiable = self.session.solve(request, target.lits, choices=candidates)
         if satisfiable:  # pragma: no cover - callers only pass blocked values
             raise AssertionError("the value is not blocked")
         return self._minimize(request, candidates, target.lits, target.key, self.session.core())
@@ -209,27 +232,151 @@ class Explainer:
         found = self._lookup(target.key, others)
         if found is not None:
             return found
-        own_reason = Explanation((Choice(own.code, own.value),), ())
-        if self.session.pool.having(target) & self.session.pool.matching(others):
-            return own_reason
-        for witness in request.witnesses:
-            if target.holds(witness) and all(choice.satisfied_by(witness) for choice in others):
-                return own_reason
-        for witness in self.session.extending(request, others, 8):
-            neighbour = target.neighbour(witness)
-            if self.session.is_valid_change(neighbour, target.code):
-                self.session.pool.add(neighbour, self.session.decoder.atoms_of(neighbour))
-                return own_reason
         single = self._single_cause(request, target, others, cheap=True)
-        if single is not None or cheap:
+        if single is not None:
             return single
-        if self.session.solve(request, target.lits, choices=others, named=True):
+        own_reason = Explanation((Choice(own.code, own.value),), ())
+        if cheap:
+            pool = self.session.pool
+            return own_reason if pool.having(target) & pool.matching(others) else None
+        if not target.conjunction and target.lit in self._switchable(request, own, others):
+            return own_reason
+        if self.session.solve(request, target.lits, choices=others):  # a number's value
             return own_reason
         core = self.session.core()
         single = self._single_cause(request, target, others)
         if single is not None:
             return single
+        found = self._read_off(request, target, others) or self._as_found_before(request, target, others)
+        if found is not None:
+            return found
         return self._minimize(request, others, target.lits, target.key, core)
+
+    def _as_found_before(
+        self, request: Request, target: Target, candidates: Sequence[ChoiceLits]
+    ) -> Explanation | None:
+        """A minimal explanation within choices that blocked another value of this request: in a
+        step, a few sets of choices together block many values (all but one value of a set they
+        force, say), and minimising from those few choices takes few solver calls."""
+        among = {id(choice) for choice in candidates}
+        tries = 0
+        for chosen in request.blocking:
+            if tries >= self.session.tuning.reused_blocking or not all(id(c) in among for c in chosen):
+                continue
+            if self._known_satisfiable(request, chosen, target.lits, target.key):
+                continue
+            tries += 1
+            if not self.session.solve(request, target.lits, choices=chosen):
+                return self._minimize(request, chosen, target.lits, target.key, self.session.core())
+        return None
+
+    def _read_off(
+        self, request: Request, target: Target, candidates: Sequence[ChoiceLits]
+    ) -> Explanation | None:
+        """One constraint that, read on its own, rules the target out with some of the candidates
+        (Kleene evaluation, no solver call), those choices cut down to the fewest this constraint
+        needs; an explanation when no fewer of them block the target with every constraint (known
+        without a call where the precomputed or kept pair answers tell). Callers ask after no single
+        choice was found to block the target alone. None when no constraint shows it this way."""
+        if target.tag != "value" or target.conjunction:
+            return None
+        compiled = self.session.compiled
+        encoding = compiled.set_index[target.code]
+        if encoding.kind not in (Kind.SINGLE, Kind.BOOLEAN):
+            return None
+        by_code = {choice.code: choice for choice in candidates if choice.kind not in (Kind.MULTI, Kind.TEXT)}
+        for index in encoding.constraints:
+            constraint = compiled.constraints[index]
+            scope = [by_code[code] for code in constraint.option_sets if code in by_code]
+            if len(scope) < 2:
+                continue  # one choice alone: a single cause, asked before
+            config = {choice.code: choice.abstract for choice in scope}
+            config[target.code] = target.value
+            if not violated(constraint, config):
+                continue
+            for choice in list(scope):
+                del config[choice.code]
+                if violated(constraint, config):
+                    scope.remove(choice)
+                else:
+                    config[choice.code] = choice.abstract
+            if len(scope) >= 2 and all(self._unblocked(request, target, scope, choice) for choice in scope):
+                scope.sort(key=lambda choice: choice.rank)
+                explanation = Explanation(
+                    tuple(Choice(choice.code, choice.value) for choice in scope),
+                    (constraint_ref(constraint),),
+                )
+                self._store(target.key, scope, explanation)
+                return explanation
+        return None
+
+    def _unblocked(
+        self, request: Request, target: Target, choices: Sequence[ChoiceLits], left_out: ChoiceLits
+    ) -> bool:
+        """Whether the target is possible with every constraint and ``choices`` but ``left_out``."""
+        rest = [choice for choice in choices if choice is not left_out]
+        if len(rest) == 1:
+            answer = self._pair(request, rest[0], target, cheap=True)
+            if answer is not _UNKNOWN:
+                return answer is None
+        if self._known_satisfiable(request, rest, target.lits, target.key):
+            return True
+        return self.session.solve(request, target.lits, choices=rest)
+
+    def _switchable(self, request: Request, own: ChoiceLits, others: list[ChoiceLits]) -> frozenset[int]:
+        """The literals of the values of a decided single or boolean set that the other choices
+        allow (what the set may switch to), for all its values at once: known configurations and
+        their neighbours first, then covering rounds on the guidance solver (one activatable clause
+        "one of the values still unknown"), values one choice alone blocks left out. Kept for the
+        request."""
+        found = request.switchable.get(own.code)
+        if found is not None:
+            return found
+        session = self.session
+        code = own.code
+        encoding = session.compiled.set_index[code]
+        precomputed = session.precomputed
+        known_blocked = precomputed.blocked_by(others) if precomputed is not None else set()
+        pool = session.pool
+        matching = pool.matching(others)
+        possible: set[int] = set()
+        unknown: dict[int, Target] = {}
+        for value, lit in zip(encoding.domain.values, encoding.direct.lits, strict=True):
+            target = Target(code, "value", value, lit)
+            if value is None or lit in own.lits or target.key in known_blocked:
+                continue
+            if pool.having(target) & matching:
+                possible.add(lit)
+            else:
+                unknown[lit] = target
+
+        def neighbours(witness: Config) -> None:
+            for lit, target in list(unknown.items()):
+                if session.is_valid_change(target.neighbour(witness), code):
+                    possible.add(lit)
+                    del unknown[lit]
+
+        for witness in session.extending(request, others, 8):
+            if not unknown:
+                break
+            neighbours(witness)
+        while unknown:
+            if session.tuning.prefer_uncovered:
+                session.backend.prefer(list(unknown))
+            activation = session.backend.new_var()
+            session.backend.add_clause([-activation, *unknown])
+            satisfiable = session.solve(request, [activation], choices=others)
+            session.backend.add_clause([-activation])
+            if not satisfiable:
+                break
+            witness = session.last_witness()
+            lit = encoding.direct.lits[encoding.value_index[witness[code]]]
+            possible.add(lit)
+            unknown.pop(lit, None)
+            neighbours(witness)
+        result = frozenset(possible)
+        request.switchable[code] = result
+        return result
 
     def _known_satisfiable(
         self, request: Request, choices: Sequence[ChoiceLits], target: Sequence[int], key: tuple
@@ -237,12 +384,11 @@ class Explainer:
         if not is_target(key):
             if key != CONFLICT:
                 return False
-        elif len(choices) <= 1:
-            # one choice (or none) alone: answered for good by an earlier pair question
-            choice_key = None if not choices else (choices[0].code, choices[0].abstract)
-            pair = (choice_key, key)
-            if pair in self._pairs and self._pairs[pair] is None:
-                return True
+        elif (
+            len(choices) <= 1
+            and self._pair(request, choices[0] if choices else None, target_of(key), cheap=True) is None
+        ):
+            return True  # one choice or none: answered for good by an earlier or precomputed pair question
         matching = self.session.pool.matching(choices)
         if key == CONFLICT:
             if matching:
@@ -280,10 +426,16 @@ class Explainer:
             trial = [other for other in groups if other is not choice]
             if self._known_satisfiable(request, trial, target, key):
                 continue
-            if self.session.solve(request, target, choices=trial, named=True):
+            # every constraint on (the guidance solver, cheaper by far): its core names the choices
+            if self.session.solve(request, target, choices=trial):
                 continue
             core_set = set(self.session.core())
             groups = [other for other in trial if any(lit in core_set for lit in other.lits)]
+            selectors = []
+        if not selectors:  # the constraints of a core of exactly these choices
+            if self.session.solve(request, target, choices=groups, named=True):  # pragma: no cover
+                raise AssertionError("a minimal set of choices is unsatisfiable")
+            core_set = set(self.session.core())
             selectors = [lit for lit in self.session.selectors if lit in core_set]
         about = key if is_target(key) else None
         fixed = self._fixed(groups, key)
@@ -292,6 +444,8 @@ class Explainer:
         groups.sort(key=lambda choice: choice.rank)
         explanation = Explanation(tuple(Choice(choice.code, choice.value) for choice in groups), constraints)
         self._store(key, groups, explanation)
+        if is_target(key) and len(groups) > 1:
+            request.blocking.append(tuple(groups))
         return explanation
 
     def _minimal_selectors(

@@ -19,6 +19,7 @@ from .effective import Effective, Hints
 from .explanations import Explainer
 from .guidance import Guide
 from .model import Value
+from .precomputed import Precomputed
 from .repairs import Repairer
 from .results import (
     Completion,
@@ -50,6 +51,7 @@ class Configurator:
         solver: str = DEFAULT_SOLVER,
         *,
         tuning: Tuning = DEFAULT_TUNING,
+        precomputed: Precomputed | None = None,
     ) -> None:
         self.compiled = compiled
         self.model = compiled.model
@@ -59,6 +61,19 @@ class Configurator:
         self.repairer = Repairer(self.session)
         self.meaning = Effective(self.session)
         self.completer = Completer(self.session, self.meaning, self.explainer)
+        if precomputed is not None:
+            self.use_precomputed(precomputed)
+
+    @property
+    def precomputed(self) -> Precomputed | None:
+        """The answers computed ahead for this model that this configurator uses, if any."""
+        return self.session.precomputed
+
+    def use_precomputed(self, precomputed: Precomputed) -> None:
+        """From now on, answer from ``precomputed`` (:func:`.precomputed.precompute` of this same
+        compiled model) where it can: no answer changes, fewer solver calls are needed."""
+        self.session.use_precomputed(precomputed)
+        self.explainer.possible = precomputed.possible
 
     @property
     def selectors(self) -> list[int]:
@@ -120,7 +135,9 @@ class Configurator:
         validation = self.meaning.validation(effective)
         explained = explain and request.unexplained == 0
         calls = self.calls - request.start_calls
-        return Guidance(validation, effective, option_sets, None, calls, explained)
+        return Guidance(
+            validation, effective, option_sets, None, calls, explained, request.precomputed_reasons
+        )
 
     def explain(self, selections: Mapping[str, Any], option_set: str, value: Any) -> Explanation:
         """Why ``value`` cannot be chosen for ``option_set`` (a multi: why it cannot be added).

@@ -90,6 +90,22 @@ class Guide:
 
     def classify(self, request: Request, explain: bool) -> tuple[OptionSetGuidance, ...]:
         by_code = {choice.code: choice for choice in request.choices}
+        bounds: dict[str, tuple[int, int]] = {}
+        covered, uncovered = self.cover(request, bounds)
+        blocked = {target.key: target for target in uncovered.values()}
+        result = []
+        for encoding in self.session.compiled.sets:
+            choice = by_code.get(encoding.code)
+            result.append(self._set_guidance(request, encoding, choice, covered, blocked, bounds, explain))
+        return tuple(result)
+
+    def cover(
+        self, request: Request, bounds: dict[str, tuple[int, int]] | None = None
+    ) -> tuple[set[tuple], dict[int, Target]]:
+        """The keys of the values some valid configuration extending the request's choices has
+        (``covered``), and the others (blocked), by literal. Fills ``bounds`` with the feasible
+        index range of each open number and text set. The request has a witness already."""
+        by_code = {choice.code: choice for choice in request.choices}
         witness = request.witnesses[-1]
         uncovered: dict[int, Target] = {}
         covered: set[tuple] = set()
@@ -108,10 +124,18 @@ class Guide:
                 if having(target) & matching:
                     covered.add(target.key)
                     del uncovered[lit]
-        bounds: dict[str, tuple[int, int]] = {}
-        for encoding in self.session.compiled.sets:
-            if encoding.kind in (Kind.NUMBER, Kind.TEXT) and encoding.code not in by_code:
-                bounds[encoding.code] = self.bounds(request, encoding, uncovered, covered)
+        if bounds is not None:
+            for encoding in self.session.compiled.sets:
+                if encoding.kind in (Kind.NUMBER, Kind.TEXT) and encoding.code not in by_code:
+                    bounds[encoding.code] = self.bounds(request, encoding, uncovered, covered)
+        known: dict[int, Target] = {}
+        precomputed = self.session.precomputed
+        if precomputed is not None and uncovered:
+            # blocked by one choice alone (or by the model): no covering round needs to prove it
+            blocked_alone = precomputed.blocked_by(request.choices)
+            for lit, target in list(uncovered.items()):
+                if target.key in blocked_alone:
+                    known[lit] = uncovered.pop(lit)
         while uncovered:
             if self.session.tuning.prefer_uncovered:
                 self.session.backend.prefer(list(uncovered))
@@ -122,12 +146,8 @@ class Guide:
             if not found:
                 break
             self._cover(request, request.witnesses[-1], uncovered, covered)
-        blocked = {target.key: target for target in uncovered.values()}
-        result = []
-        for encoding in self.session.compiled.sets:
-            choice = by_code.get(encoding.code)
-            result.append(self._set_guidance(request, encoding, choice, covered, blocked, bounds, explain))
-        return tuple(result)
+        uncovered.update(known)
+        return covered, uncovered
 
     def _cover(
         self, request: Request, witness: dict[str, Any], uncovered: dict[int, Target], covered: set[tuple]

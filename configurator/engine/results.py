@@ -148,6 +148,9 @@ class Guidance:
     #: every blocked value carries its reasons (or the choices conflict, and ``conflict`` says why);
     #: False when explanations were off or their time budget ran out
     explained: bool = True
+    #: blocked values whose reason (one choice alone, or none: dead) was read from the answers
+    #: precomputed for the model (:mod:`.precomputed`) rather than found by the solver
+    precomputed_reasons: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from .compile import CompiledModel, ConstraintInfo, SetEncoding
 from .errors import SelectionError
 from .evaluate import holds
 from .model import Kind, Value
+from .precomputed import Precomputed
 from .results import ConstraintRef
 from .selections import parse_selections
 from .solver import DEFAULT_SOLVER, SatBackend
@@ -26,10 +27,13 @@ class Request:
 
     __slots__ = (
         "assumptions",
+        "blocking",
         "checked",
         "choices",
         "explain_until",
+        "precomputed_reasons",
         "start_calls",
+        "switchable",
         "unexplained",
         "witnesses",
     )
@@ -47,6 +51,12 @@ class Request:
         self.explain_until: float | None = None
         #: blocked values left without an explanation for want of time
         self.unexplained = 0
+        #: the choices of minimal explanations found for this request (two or more each)
+        self.blocking: list[tuple[ChoiceLits, ...]] = []
+        #: decided single or boolean sets: the literals of the values the other choices allow
+        self.switchable: dict[str, frozenset[int]] = {}
+        #: (choice, value) answers taken from the precomputed ones
+        self.precomputed_reasons = 0
 
     def over_budget(self) -> bool:
         return self.explain_until is not None and perf_counter() >= self.explain_until
@@ -66,6 +76,7 @@ class Session:
         self.constraint_of = {constraint.selector: constraint for constraint in compiled.constraints}
         #: each constraint as the answers name it, by its index in ``compiled.constraints``
         self.constraint_refs = tuple(constraint_ref(constraint) for constraint in compiled.constraints)
+        self.constraint_index = {ref: index for index, ref in enumerate(self.constraint_refs)}
         values = len(compiled.sets) + sum(
             len(encoding.options) for encoding in compiled.sets if encoding.kind is Kind.MULTI
         )
@@ -100,6 +111,14 @@ class Session:
         self._core_backend: SatBackend | None = None
         self._last: SatBackend = self.backend
         self._retired_calls = 0
+        #: answers computed ahead for this model (see :mod:`.precomputed`), once given
+        self.precomputed: Precomputed | None = None
+
+    def use_precomputed(self, precomputed: Precomputed) -> None:
+        """Answer from what was computed ahead for this model, and start from its configurations."""
+        self.precomputed = precomputed
+        for witness in precomputed.witnesses[-self.pool.size :]:
+            self.pool.add(witness, self.decoder.atoms_of(witness))
 
     def _new_backend(self) -> SatBackend:
         clauses = [*self.compiled.clauses, *([selector] for selector in self.selectors)]

@@ -29,6 +29,9 @@ class Tuning:
     #: Answers kept for "does this one choice alone rule this value out, and by which constraints?"
     #: (cleared when full; Renault has 396 values, so at most 396 * 396).
     max_pairs: int = 200_000
+    #: Sets of choices that blocked another value of the same request, tried (a solver call each)
+    #: before minimising a value's explanation from all the choices.
+    reused_blocking: int = 3
     #: Known configurations whose neighbours are tried to show a constraint is needed in an explanation.
     neighbour_proofs: int = 8
     #: Repairs by implicit hitting sets while the cores name at most this many choices and a repair

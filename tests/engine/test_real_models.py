@@ -23,6 +23,7 @@ from pysat.solvers import Solver
 
 from configurator.engine import Configurator, compile_model
 from configurator.engine.model import Kind
+from configurator.engine.precomputed import precompute
 from tests.requirements import require_uvlparser, shared_benchmark
 
 shared = shared_benchmark
@@ -266,6 +267,71 @@ def test_renault_explanation_budget_leaves_classification_exact_and_explain_fill
         for dropped in range(len(reason)):
             assert solver.solve(assumptions=[*reason[:dropped], *reason[dropped + 1 :], target])
     solver.delete()
+
+
+@pytest.fixture(scope="module")
+def renault_precomputed(renault):
+    compiled, _, _ = renault
+    return precompute(compiled)
+
+
+def test_renault_with_precomputed_answers_explains_every_blocked_value_minimally(
+    renault, renault_precomputed
+):
+    """With the answers precomputed for the model: the classification is the direct CNF's, every
+    blocked value has its reason, and each reason is minimal: its choices block the value in the
+    direct CNF and dropping any one unblocks it; its constraints (switched on alone in the engine's
+    CNF, on a plain solver) block it and dropping any one unblocks it."""
+    compiled, of_option, clauses = renault
+    reference = Solver(name="cadical153", bootstrap_with=clauses)
+    named = Solver(name="cadical153", bootstrap_with=compiled.clauses)
+    selector = {constraint.code: constraint.selector for constraint in compiled.constraints}
+    configurator = Configurator(compiled, precomputed=renault_precomputed)
+    session = configurator.session
+    selections = random_selections(Configurator(compiled), random.Random(17), [0, 4, 12, 24])
+    from_precomputed = 0
+    for chosen in selections:
+        guidance = configurator.guide(chosen, explain=True)
+        assert guidance.explained
+        from_precomputed += guidance.precomputed_reasons
+        assumptions = [of_option[(code, value)] for code, value in chosen.items()]
+        literals = {
+            (option_set.code, value.value): of_option[(option_set.code, value.value)]
+            for option_set in guidance.option_sets
+            if not option_set.decided
+            for value in option_set.values
+        }
+        expected = reference_selectable(reference, assumptions, literals)
+        for option_set in guidance.option_sets:
+            for value in option_set.values:
+                key = (option_set.code, value.value)
+                if not option_set.decided:
+                    assert value.selectable == expected[key], key
+                if value.selectable or value.selected:
+                    continue
+                reason = value.reason
+                choices = [of_option[(choice.option_set, choice.value)] for choice in reason.choices]
+                if option_set.decided and [c.option_set for c in reason.choices] == [option_set.code]:
+                    continue  # the set's own choice: switching is possible (checked by test_properties)
+                target = of_option[key]
+                assert not reference.solve(assumptions=[*choices, target])
+                for dropped in range(len(choices)):
+                    assert reference.solve(assumptions=[*choices[:dropped], *choices[dropped + 1 :], target])
+                engine_choices = [
+                    lit
+                    for choice in reason.choices
+                    for lit in session.choice(choice.option_set, choice.value, 0).lits
+                ]
+                engine_target = session.choice(option_set.code, value.value, 0).lits
+                on = [selector[constraint.code] for constraint in reason.constraints]
+                assert not named.solve(assumptions=[*engine_choices, *engine_target, *on])
+                for dropped in range(len(on)):
+                    assert named.solve(
+                        assumptions=[*engine_choices, *engine_target, *on[:dropped], *on[dropped + 1 :]]
+                    )
+    assert from_precomputed
+    reference.delete()
+    named.delete()
 
 
 def test_renault_walks_end_in_valid_complete_configurations(renault):
