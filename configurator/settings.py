@@ -282,9 +282,18 @@ ATELIER_COMPILE_INLINE_BYTES = env_int("ATELIER_COMPILE_INLINE_BYTES", 256 * 102
 #: A compilation not finished after this long is taken to have died with its worker and asked again.
 ATELIER_COMPILE_STUCK_SECONDS = env_int("ATELIER_COMPILE_STUCK_SECONDS", 900)
 ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
-#: Milliseconds the configure endpoint spends explaining blocked values before it answers with the
-#: rest unexplained (``explained: false``; the explain endpoint gives any one). 0: no limit.
+#: Milliseconds the configure endpoint spends explaining blocked values of a version whose
+#: explanations are not precomputed yet, before it answers with the rest unexplained
+#: (``explained: false``; the explain endpoint gives any one). 0: no limit.
 ATELIER_EXPLAIN_BUDGET_MS = env_int("ATELIER_EXPLAIN_BUDGET_MS", 25)
+#: The same bound once a version's explanations are precomputed: a safety net, not met in normal
+#: use, so every blocked value carries its reasons. 0: no limit.
+ATELIER_EXPLAIN_SAFETY_MS = env_int("ATELIER_EXPLAIN_SAFETY_MS", 1000)
+#: Documents up to this size (compact JSON) have their explanations precomputed while publishing
+#: (milliseconds for hand-made products); larger ones by the products.precompute_version task.
+ATELIER_PRECOMPUTE_INLINE_BYTES = env_int("ATELIER_PRECOMPUTE_INLINE_BYTES", 64 * 1024)
+#: A precomputation not finished after this long is taken to have died with its worker and asked again.
+ATELIER_PRECOMPUTE_STUCK_SECONDS = env_int("ATELIER_PRECOMPUTE_STUCK_SECONDS", 3600)
 #: The most units one configuration, quote or order may be for.
 ATELIER_MAX_QUANTITY = env_int("ATELIER_MAX_QUANTITY", 10_000)
 #: Seconds before the outbox sends an unsent message again (doubling up to 10 minutes).

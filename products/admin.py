@@ -20,6 +20,7 @@ from .models import (
     CompileState,
     Option,
     OptionSet,
+    PrecomputeState,
     PriceRule,
     Product,
     ProductCostModel,
@@ -223,9 +224,10 @@ class ProductVersionAdmin(admin.ModelAdmin):
         "published_by",
         "compile_state",
         "compile_seconds",
+        "explanations",
         "short_checksum",
     ]
-    list_filter = ["compile_state", "product"]
+    list_filter = ["compile_state", "precompute_state", "product"]
     actions = ["compile_again"]
     search_fields = ["product__code", "product__name"]
     list_select_related = ["product", "published_by"]
@@ -246,6 +248,12 @@ class ProductVersionAdmin(admin.ModelAdmin):
         "compile_started_at",
         "compiled_at",
         "compile_stats",
+        "precompute_state",
+        "precompute_progress",
+        "precompute_error",
+        "precompute_started_at",
+        "precomputed_at",
+        "precompute_stats",
         "document",
     ]
 
@@ -253,6 +261,17 @@ class ProductVersionAdmin(admin.ModelAdmin):
     def compile_seconds(self, version: ProductVersion) -> str:
         seconds = version.compile_stats.get("seconds")
         return "" if seconds is None else f"{seconds:.2f}"
+
+    @admin.display(description="explanations")
+    def explanations(self, version: ProductVersion) -> str:
+        """Where the precomputation of the version's explanations stands."""
+        state = PrecomputeState(version.precompute_state)
+        if state == PrecomputeState.RUNNING:
+            return f"{state.label}: {version.precompute_progress} %"
+        seconds = version.precompute_stats.get("seconds")
+        if state == PrecomputeState.READY and seconds is not None:
+            return f"{state.label} in {seconds:.1f} s"
+        return str(state.label)
 
     @admin.action(description="Compile again on a worker (a host that lacks the compiled model)")
     def compile_again(self, request: HttpRequest, queryset: QuerySet[ProductVersion]) -> None:

@@ -249,6 +249,13 @@ class CompileState(models.TextChoices):
 COMPILE_WAITING = (CompileState.PENDING, CompileState.COMPILING)
 
 
+class PrecomputeState(models.TextChoices):
+    PENDING = "pending", "Waiting for the compiled model"
+    RUNNING = "running", "Precomputing explanations"
+    READY = "ready", "Explanations precomputed"
+    FAILED = "failed", "Precomputation failed"
+
+
 class ProductVersion(models.Model):
     """A published, immutable snapshot of a product's draft, as a product document, and the state
     of its compiled engine model (see :mod:`products.compilation`)."""
@@ -282,6 +289,20 @@ class ProductVersion(models.Model):
     compiled_at = models.DateTimeField(null=True, blank=True)
     #: variables, clauses, bytes (pickled) and seconds of the last compilation.
     compile_stats = models.JSONField(default=dict, blank=True)
+    precompute_state = models.CharField(
+        max_length=10,
+        choices=PrecomputeState.choices,
+        default=PrecomputeState.PENDING,
+        help_text="The answers computed ahead for this version's explanations (after compilation).",
+    )
+    precompute_progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent of the option values done while precomputing."
+    )
+    precompute_error = models.TextField(blank=True)
+    precompute_started_at = models.DateTimeField(null=True, blank=True)
+    precomputed_at = models.DateTimeField(null=True, blank=True)
+    #: seconds, bytes (pickled), blocking pairs, configurations and solver calls of the precomputation.
+    precompute_stats = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["product", "-number"]

@@ -26,6 +26,7 @@ from django.conf import settings
 from configurator import engine
 from configurator.engine import CompiledModel, Configurator, compile_model
 from configurator.engine.document import model_from_document, price_model_from_document
+from configurator.engine.precomputed import Precomputed, precompute
 from configurator.engine.pricing import PriceModel, Pricer
 from configurator.plumbing.errors import ModelNotReadyError
 
@@ -53,6 +54,8 @@ class Runtime:
 
     compiled: CompiledModel
     pricer: Pricer
+    #: the answers computed ahead for explanations, once a worker has made them (None before)
+    precomputed: Precomputed | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ def _cache_path(checksum: str) -> Path:
     return _cache_dir() / f"{ENGINE_FINGERPRINT}-{checksum}.pickle"
 
 
+def _precomputed_path(checksum: str) -> Path:
+    return _cache_dir() / f"{ENGINE_FINGERPRINT}-{checksum}.precomputed.pickle"
+
+
 def _remember(checksum: str, runtime: Runtime) -> None:
     with _lock:
         _runtimes[checksum] = runtime
@@ -78,28 +85,35 @@ def _remember(checksum: str, runtime: Runtime) -> None:
 
 
 def _read_disk(checksum: str) -> _Stored | None:
-    path = _cache_path(checksum)
+    return _read_pickle(_cache_path(checksum), "compiled model")
+
+
+def _read_precomputed(checksum: str) -> Precomputed | None:
+    return _read_pickle(_precomputed_path(checksum), "precomputed answers")
+
+
+def _read_pickle(path: Path, what: str) -> Any:
     try:
         with path.open("rb") as file:
             return pickle.load(file)
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-        logger.warning("Ignoring unreadable compiled model %s: %s", path, error)
+        logger.warning("Ignoring unreadable %s %s: %s", what, path, error)
         return None
 
 
-def _write_disk(checksum: str, stored: _Stored) -> int:
+def _write_disk(path: Path, content: Any, what: str) -> int:
     """Write the pickle atomically; returns its size in bytes."""
-    data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
     directory = _cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as file:
             file.write(data)
-        os.replace(file.name, _cache_path(checksum))
+        os.replace(file.name, path)
     except OSError as error:
-        logger.warning("Could not cache the compiled model %s on disk: %s", checksum, error)
+        logger.warning("Could not cache the %s %s on disk: %s", what, path.name, error)
     return len(data)
 
 
@@ -116,10 +130,58 @@ def runtime_compile(*, checksum: str, document: dict[str, Any]) -> CompileStats:
     it on disk for every process of the host and in this process."""
     started = time.perf_counter()
     stored = _Stored(compile_model(model_from_document(document)), price_model_from_document(document))
-    size = _write_disk(checksum, stored)
+    size = _write_disk(_cache_path(checksum), stored, "compiled model")
     seconds = time.perf_counter() - started
     _remember(checksum, Runtime(stored.compiled, Pricer(stored.compiled.model, stored.price_model)))
     return CompileStats(stored.compiled.nvars, len(stored.compiled.clauses), size, round(seconds, 3))
+
+
+@dataclass(frozen=True)
+class PrecomputeStats:
+    seconds: float
+    bytes: int
+    pairs: int
+    configurations: int
+    calls: int
+
+
+def runtime_precompute(
+    *,
+    checksum: str,
+    load_document: Callable[[], dict[str, Any]],
+    progress: Callable[[float], None] | None = None,
+) -> PrecomputeStats:
+    """Compute the answers known ahead for the version's explanations (the engine's
+    :func:`~configurator.engine.precomputed.precompute`), keep them on disk beside the compiled model
+    and in this process. The model is compiled first if this host does not have it."""
+    runtime = runtime_get(checksum=checksum, load_document=load_document)
+    precomputed = precompute(runtime.compiled, progress=progress)
+    size = _write_disk(_precomputed_path(checksum), precomputed, "precomputed answers")
+    _remember(checksum, Runtime(runtime.compiled, runtime.pricer, precomputed))
+    return PrecomputeStats(
+        seconds=round(precomputed.seconds, 3),
+        bytes=size,
+        pairs=precomputed.pairs(),
+        configurations=len(precomputed.witnesses),
+        calls=precomputed.calls,
+    )
+
+
+def runtime_precomputed(*, checksum: str) -> bool:
+    """Whether this host's disk cache has the version's precomputed answers."""
+    return _precomputed_path(checksum).exists()
+
+
+def _with_precomputed(checksum: str, runtime: Runtime) -> Runtime:
+    """The runtime with its precomputed answers once a worker has written them (a file check)."""
+    if runtime.precomputed is not None or not _precomputed_path(checksum).exists():
+        return runtime
+    precomputed = _read_precomputed(checksum)
+    if precomputed is None:
+        return runtime
+    runtime = Runtime(runtime.compiled, runtime.pricer, precomputed)
+    _remember(checksum, runtime)
+    return runtime
 
 
 def runtime_get(
@@ -136,7 +198,8 @@ def runtime_get(
         runtime = _runtimes.get(checksum)
         if runtime is not None:
             _runtimes.move_to_end(checksum)
-            return runtime
+    if runtime is not None:
+        return _with_precomputed(checksum, runtime)
     stored = _read_disk(checksum)
     if stored is None:
         if compile_elsewhere is not None:
@@ -147,7 +210,7 @@ def runtime_get(
             return _runtimes[checksum]
     runtime = Runtime(stored.compiled, Pricer(stored.compiled.model, stored.price_model))
     _remember(checksum, runtime)
-    return runtime
+    return _with_precomputed(checksum, runtime)
 
 
 def runtime_cached(*, checksum: str) -> bool:
@@ -168,16 +231,16 @@ def configurator_get(
     configurators: OrderedDict[str, Configurator] = getattr(_local, "configurators", None) or OrderedDict()
     _local.configurators = configurators
     configurator = configurators.get(checksum)
-    if configurator is None:
-        runtime = runtime_get(
-            checksum=checksum, load_document=load_document, compile_elsewhere=compile_elsewhere
-        )
-        configurator = Configurator(runtime.compiled)
+    runtime = runtime_get(checksum=checksum, load_document=load_document, compile_elsewhere=compile_elsewhere)
+    if configurator is None or configurator.compiled is not runtime.compiled:
+        configurator = Configurator(runtime.compiled, precomputed=runtime.precomputed)
         configurators[checksum] = configurator
         while len(configurators) > settings.ATELIER_MODEL_CACHE_SIZE:
             configurators.popitem(last=False)
     else:
         configurators.move_to_end(checksum)
+        if configurator.precomputed is None and runtime.precomputed is not None:
+            configurator.use_precomputed(runtime.precomputed)
     return configurator
 
 

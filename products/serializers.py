@@ -11,7 +11,7 @@ from configurator.configure.serializers import SelectionValueField
 from configurator.plumbing.fields import DecimalStringField
 
 from .choices import Currency, CustomizationLevel, OptionSetKind
-from .models import CompileState, Product, ProductVersion
+from .models import CompileState, PrecomputeState, Product, ProductVersion
 
 
 class BaselineOutput(serializers.Serializer):
@@ -114,6 +114,14 @@ class CompileStatsOutput(serializers.Serializer):
     seconds = serializers.FloatField()
 
 
+class PrecomputeStatsOutput(serializers.Serializer):
+    seconds = serializers.FloatField()
+    bytes = serializers.IntegerField(help_text="The precomputed answers, pickled.")
+    pairs = serializers.IntegerField(help_text="(choice, value) pairs found blocked, each with its reasons.")
+    configurations = serializers.IntegerField(help_text="Complete valid configurations kept.")
+    calls = serializers.IntegerField(help_text="Solver calls made.")
+
+
 class VersionOutput(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     compile_state = serializers.ChoiceField(
@@ -122,6 +130,14 @@ class VersionOutput(serializers.ModelSerializer):
     )
     compile_error = serializers.SerializerMethodField()
     compile_stats = serializers.SerializerMethodField()
+    precompute_state = serializers.ChoiceField(
+        choices=PrecomputeState.choices,
+        help_text="Explanations precomputed after compilation; until ready, configure explains within a "
+        "time budget.",
+    )
+    precompute_progress = serializers.IntegerField(min_value=0, max_value=100, help_text="Percent done.")
+    precompute_error = serializers.SerializerMethodField()
+    precompute_stats = serializers.SerializerMethodField()
 
     class Meta:
         model = ProductVersion
@@ -134,6 +150,11 @@ class VersionOutput(serializers.ModelSerializer):
             "compile_error",
             "compiled_at",
             "compile_stats",
+            "precompute_state",
+            "precompute_progress",
+            "precompute_error",
+            "precomputed_at",
+            "precompute_stats",
         ]
         read_only_fields = fields
 
@@ -144,6 +165,14 @@ class VersionOutput(serializers.ModelSerializer):
     @extend_schema_field(CompileStatsOutput(allow_null=True))
     def get_compile_stats(self, version: ProductVersion) -> dict[str, Any] | None:
         return CompileStatsOutput(version.compile_stats).data if version.compile_stats else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_precompute_error(self, version: ProductVersion) -> str | None:
+        return version.precompute_error or None
+
+    @extend_schema_field(PrecomputeStatsOutput(allow_null=True))
+    def get_precompute_stats(self, version: ProductVersion) -> dict[str, Any] | None:
+        return PrecomputeStatsOutput(version.precompute_stats).data if version.precompute_stats else None
 
 
 class ImportResultOutput(serializers.Serializer):

@@ -12,7 +12,13 @@ from accounts.models import User
 from configurator.engine.errors import ModelError
 from configurator.plumbing.errors import ErrorCode, InvalidInputError
 
-from .compilation import compiles_inline, version_compile_request
+from .compilation import (
+    compiles_inline,
+    precomputes_inline,
+    version_compile_request,
+    version_precompute,
+    version_precompute_request,
+)
 from .documents import canonical_document, checksum, document_bytes, validate_document
 from .models import (
     COMPILE_WAITING,
@@ -179,4 +185,7 @@ def product_publish(*, product: Product, actor: User | None = None) -> ProductVe
     version.save(update_fields=["compile_state", "compiled_at", "compile_stats"])
     product.current_version = version
     product.save(update_fields=["current_version", "updated_at"])
+    if precomputes_inline(version.document_bytes):
+        return version_precompute(version_id=version.pk)
+    version_precompute_request(version_id=version.pk)
     return version

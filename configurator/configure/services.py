@@ -112,7 +112,8 @@ def configuration_evaluate(
 ) -> Evaluation:
     """Evaluate raw selections (JSON values) of the version ``source`` names.
 
-    ``guide`` adds per-value guidance (with reasons for blocked values when ``explain``, within
+    ``guide`` adds per-value guidance (with reasons for every blocked value when ``explain``: within
+    ``ATELIER_EXPLAIN_SAFETY_MS`` once the version's explanations are precomputed, else within
     ``ATELIER_EXPLAIN_BUDGET_MS``); ``complete`` adds a complete valid configuration extending the
     choices, priced on its own. Raises :class:`SelectionError` for selections that do not fit
     their option sets."""
@@ -130,7 +131,9 @@ def configuration_evaluate(
     parsed = configurator.parse_selections(selections)
     guidance: Guidance | None = None
     if guide:
-        budget = settings.ATELIER_EXPLAIN_BUDGET_MS / 1000 or None
+        precomputed = configurator.precomputed is not None
+        budget_ms = settings.ATELIER_EXPLAIN_SAFETY_MS if precomputed else settings.ATELIER_EXPLAIN_BUDGET_MS
+        budget = budget_ms / 1000 or None
         guidance = configurator.guide(parsed, explain=explain, explain_budget=budget)
         effective = guidance.effective
         validation = guidance.validation

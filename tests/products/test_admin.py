@@ -210,6 +210,9 @@ def test_versions_are_read_only_in_the_admin(admin_client, mug):
     url = reverse("admin:products_productversion_change", args=[version.pk])
     response = admin_client.get(url)
     assert response.status_code == 200
+    assert "Explanations precomputed" in response.content.decode()
+    listing = admin_client.get(reverse("admin:products_productversion_changelist")).content.decode()
+    assert "Explanations precomputed in " in listing
     assert admin_client.post(url, {"number": "9"}).status_code == 403
     assert admin_client.get(reverse("admin:products_productversion_add")).status_code == 403
 

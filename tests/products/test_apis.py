@@ -193,6 +193,8 @@ def test_publish_endpoint_and_versions(staff_client, demo_catalogue):
     versions = staff_client.get("/api/products/city-bike/versions/").json()["results"]
     assert [version["number"] for version in versions] == [2, 1]
     assert versions[0]["published_by"] == staff_client.handler._force_user.username
+    assert versions[0]["precompute_state"] == "ready" and versions[0]["precompute_progress"] == 100
+    assert versions[0]["precompute_stats"]["pairs"] > 0
 
 
 def test_api_root_unknown_path_is_json_404(api_client):
