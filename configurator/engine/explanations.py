@@ -152,9 +152,8 @@ class Explainer:
         if len(self._pairs) >= self.session.tuning.max_pairs:
             self._pairs.clear()
         choices = [] if choice is None else [choice]
-        pool = self.session.pool
         result: PairAnswer = None
-        if not pool.having(target) & pool.matching(choices):
+        if not self.session.known_possible(choices, target):
             alone = self._blocking_constraint(choice, target)
             if alone is not None:
                 result = (constraint_ref(alone),)
@@ -237,8 +236,7 @@ class Explainer:
             return single
         own_reason = Explanation((Choice(own.code, own.value),), ())
         if cheap:
-            pool = self.session.pool
-            return own_reason if pool.having(target) & pool.matching(others) else None
+            return own_reason if self.session.known_possible(others, target) else None
         if not target.conjunction and target.lit in self._switchable(request, own, others):
             return own_reason
         if self.session.solve(request, target.lits, choices=others):  # a number's value
@@ -260,7 +258,9 @@ class Explainer:
         force, say), and minimising from those few choices takes few solver calls."""
         among = {id(choice) for choice in candidates}
         tries = 0
-        for chosen in request.blocking:
+        # first the sets that blocked a value of the same option set (they often block all but one)
+        ordered = sorted(request.blocking, key=lambda found: found[0] != target.code)
+        for _, chosen in ordered:
             if tries >= self.session.tuning.reused_blocking or not all(id(c) in among for c in chosen):
                 continue
             if self._known_satisfiable(request, chosen, target.lits, target.key):
@@ -337,15 +337,13 @@ class Explainer:
         encoding = session.compiled.set_index[code]
         precomputed = session.precomputed
         known_blocked = precomputed.blocked_by(others) if precomputed is not None else set()
-        pool = session.pool
-        matching = pool.matching(others)
         possible: set[int] = set()
         unknown: dict[int, Target] = {}
         for value, lit in zip(encoding.domain.values, encoding.direct.lits, strict=True):
             target = Target(code, "value", value, lit)
             if value is None or lit in own.lits or target.key in known_blocked:
                 continue
-            if pool.having(target) & matching:
+            if session.known_possible(others, target):
                 possible.add(lit)
             else:
                 unknown[lit] = target
@@ -389,16 +387,10 @@ class Explainer:
             and self._pair(request, choices[0] if choices else None, target_of(key), cheap=True) is None
         ):
             return True  # one choice or none: answered for good by an earlier or precomputed pair question
-        matching = self.session.pool.matching(choices)
-        if key == CONFLICT:
-            if matching:
-                return True
-            test = None
-        else:
-            question = target_of(key)
-            if self.session.pool.having(question) & matching:
-                return True
-            test = question.holds
+        question = None if key == CONFLICT else target_of(key)
+        if self.session.known_possible(choices, question):
+            return True
+        test = None if question is None else question.holds
         for witness in request.witnesses:
             if (test is None or test(witness)) and all(choice.satisfied_by(witness) for choice in choices):
                 return True
@@ -445,7 +437,7 @@ class Explainer:
         explanation = Explanation(tuple(Choice(choice.code, choice.value) for choice in groups), constraints)
         self._store(key, groups, explanation)
         if is_target(key) and len(groups) > 1:
-            request.blocking.append(tuple(groups))
+            request.blocking.append((key[0], tuple(groups)))
         return explanation
 
     def _minimal_selectors(

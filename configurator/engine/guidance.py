@@ -109,33 +109,33 @@ class Guide:
         witness = request.witnesses[-1]
         uncovered: dict[int, Target] = {}
         covered: set[tuple] = set()
+        # blocked by one of the choices alone (or by the model), as computed ahead: no neighbour
+        # check or covering round needs to look at them
+        precomputed = self.session.precomputed
+        blocked_alone = precomputed.blocked_by(request.choices) if precomputed is not None else set()
+        known: dict[int, Target] = {}
         for encoding in self.session.compiled.sets:
             for target in self._targets(encoding, by_code.get(encoding.code)):
                 if target.holds(witness):
                     covered.add(target.key)
+                elif target.key in blocked_alone:
+                    known[target.lit] = target
                 else:
                     uncovered[target.lit] = target
         self._check_neighbours(request, witness, uncovered, covered)
         # complete valid configurations from earlier calls that extend these choices are witnesses too
-        matching = self.session.pool.matching(request.choices) if uncovered else 0
-        if matching:
-            having = self.session.pool.having
-            for lit, target in list(uncovered.items()):
-                if having(target) & matching:
-                    covered.add(target.key)
-                    del uncovered[lit]
+        for pool in (self.session.pool, self.session.pinned):
+            matching = pool.matching(request.choices) if uncovered else 0
+            if matching:
+                having = pool.having
+                for lit, target in list(uncovered.items()):
+                    if having(target) & matching:
+                        covered.add(target.key)
+                        del uncovered[lit]
         if bounds is not None:
             for encoding in self.session.compiled.sets:
                 if encoding.kind in (Kind.NUMBER, Kind.TEXT) and encoding.code not in by_code:
                     bounds[encoding.code] = self.bounds(request, encoding, uncovered, covered)
-        known: dict[int, Target] = {}
-        precomputed = self.session.precomputed
-        if precomputed is not None and uncovered:
-            # blocked by one choice alone (or by the model): no covering round needs to prove it
-            blocked_alone = precomputed.blocked_by(request.choices)
-            for lit, target in list(uncovered.items()):
-                if target.key in blocked_alone:
-                    known[lit] = uncovered.pop(lit)
         while uncovered:
             if self.session.tuning.prefer_uncovered:
                 self.session.backend.prefer(list(uncovered))

@@ -18,7 +18,7 @@ from .results import ConstraintRef
 from .selections import parse_selections
 from .solver import DEFAULT_SOLVER, SatBackend
 from .tuning import DEFAULT_TUNING, Tuning
-from .witnesses import ChoiceLits, Config, Decoder, WitnessPool
+from .witnesses import ChoiceLits, Config, Decoder, Target, WitnessPool
 
 
 class Request:
@@ -51,8 +51,9 @@ class Request:
         self.explain_until: float | None = None
         #: blocked values left without an explanation for want of time
         self.unexplained = 0
-        #: the choices of minimal explanations found for this request (two or more each)
-        self.blocking: list[tuple[ChoiceLits, ...]] = []
+        #: the choices of minimal explanations found for this request (two or more each), with the
+        #: option set of the value each explains
+        self.blocking: list[tuple[str, tuple[ChoiceLits, ...]]] = []
         #: decided single or boolean sets: the literals of the values the other choices allow
         self.switchable: dict[str, frozenset[int]] = {}
         #: (choice, value) answers taken from the precomputed ones
@@ -113,12 +114,18 @@ class Session:
         self._retired_calls = 0
         #: answers computed ahead for this model (see :mod:`.precomputed`), once given
         self.precomputed: Precomputed | None = None
+        #: the configurations computed ahead, kept for good beside the pool (which requests renew)
+        self.pinned = WitnessPool(1)
 
     def use_precomputed(self, precomputed: Precomputed) -> None:
-        """Answer from what was computed ahead for this model, and start from its configurations."""
+        """Answer from what was computed ahead for this model, and keep its configurations: for
+        every value, one with it and each single choice that allows it."""
         self.precomputed = precomputed
-        for witness in precomputed.witnesses[-self.pool.size :]:
-            self.pool.add(witness, self.decoder.atoms_of(witness))
+        values = len(self.decoder.lit_of) + len(self.decoder.order)
+        witnesses = precomputed.witnesses[: max(16, self.tuning.witness_values // max(values, 1))]
+        self.pinned = WitnessPool(len(witnesses))
+        for witness in witnesses:
+            self.pinned.add(witness, self.decoder.atoms_of(witness))
 
     def _new_backend(self) -> SatBackend:
         clauses = [*self.compiled.clauses, *([selector] for selector in self.selectors)]
@@ -251,11 +258,21 @@ class Session:
     def consistent(self, request: Request) -> bool:
         """Whether some complete valid configuration extends the request's choices: a known one
         (no solver call), else the solver's. Either becomes the request's first witness."""
-        found = self.pool.matching(request.choices)
-        if found:
-            request.witnesses.append(self.pool.config(found))
-            return True
+        for pool in (self.pool, self.pinned):
+            found = pool.matching(request.choices)
+            if found:
+                request.witnesses.append(pool.config(found))
+                return True
         return self.solve(request)
+
+    def known_possible(self, choices: Sequence[ChoiceLits], target: Target | None = None) -> bool:
+        """Whether a known configuration (the pool's or one computed ahead) extends ``choices``
+        and satisfies ``target`` (None: any)."""
+        for pool in (self.pool, self.pinned):
+            matching = pool.matching(choices)
+            if matching and (target is None or pool.having(target) & matching):
+                return True
+        return False
 
     def fits(self, request: Request, choices: list[ChoiceLits]) -> bool:
         """Whether some complete valid configuration extends ``choices`` (a known one, else a call)."""
