@@ -12,7 +12,10 @@ a busy machine inflate less; the load average is printed first):
    that only pick selectable values), its solver calls, validation, and the naive reference on the
    same encoding and solver (one solver call per value) with the ratio; guidance with explanations;
    one step after one more choice (walks in order, reusing known configurations) against the same
-   selections with nothing to reuse.
+   selections with nothing to reuse; the answers precomputed per published version
+   (configurator/engine/precomputed.py): their time and size, guidance with and without explanations
+   using them next to the same figures without them, and the share of blocked values explained from
+   them.
 2. **automotive01 and automotive02** (UVL and DIMACS): guidance along random walks, the naive
    reference on a few selections, and analysis: dead/core (guidance on the empty selection) and the
    exact count (Ganak) with a timeout.
@@ -23,7 +26,9 @@ a busy machine inflate less; the load average is printed first):
    leaves such values open on automotive01 along our random walks.
 4. **The configure endpoint on Renault** through Django's in-process API client (throw-away SQLite
    database, Renault imported and published with products.services.product_import), explanations
-   on and off; the compiled model's disk cache loaded in a fresh process.
+   within the budget, all of them, and off, then the same after the version's explanations are
+   precomputed (products.compilation.version_precompute, what the worker's task runs); the compiled
+   model's disk cache loaded in a fresh process.
 
 Random selections are made by walks that only pick values the engine shows selectable; the tests
 (tests/engine/test_real_models.py) check the engine's guidance against an independent SAT reference.
