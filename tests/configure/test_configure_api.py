@@ -205,6 +205,7 @@ def chain_product():
 
 
 def test_past_the_explanation_budget_values_come_unexplained_and_explain_gives_each(api_client, db, settings):
+    settings.ATELIER_PRECOMPUTE_INLINE_BYTES = 0  # its explanations not precomputed yet: the budget applies
     chain_product()
     selections = {"a": "x"}
     full = configure(api_client, "chain", selections=selections)
@@ -233,6 +234,19 @@ def test_past_the_explanation_budget_values_come_unexplained_and_explain_gives_e
             "selectable": False,
             "reasons": reasons,
         }
+
+
+def test_once_explanations_are_precomputed_the_budget_no_longer_cuts_them_short(api_client, db, settings):
+    chain_product()  # small: precomputed while publishing
+    settings.ATELIER_EXPLAIN_BUDGET_MS = 0.000001
+    compiled_cache_clear()  # nothing learnt in this process but the precomputed answers, from the disk
+    answer = configure(api_client, "chain", selections={"a": "x"})
+    assert answer["explained"] is True
+    assert [(code, value) for code, value, reasons in blocked_values(answer) if reasons] == [
+        ("a", "y"),
+        ("b", "q"),
+        ("c", "u"),
+    ]
 
 
 def test_explain_a_selectable_value(api_client, demo_catalogue):
