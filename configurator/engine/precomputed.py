@@ -53,7 +53,7 @@ class Precomputed:
         if target.conjunction:  # a number's value
             return False
         if choice is None:
-            return True
+            return None in self.choices  # not for a model without any valid configuration
         return (
             choice.kind in (Kind.SINGLE, Kind.BOOLEAN)
             and choice.code != target.code

@@ -141,3 +141,23 @@ def test_a_value_blocked_by_one_choice_is_explained_from_the_precomputed_answer(
     before = without.calls
     without.guide({"frame": "carbon"}, explain=True)
     assert configurator.calls - calls < without.calls - before
+
+
+def test_a_model_without_valid_configurations_keeps_nothing_and_still_explains_its_conflict():
+    document = json.loads((DEMO / "city-bike.json").read_text())
+    frame = next(option_set for option_set in document["option_sets"] if option_set["code"] == "frame")
+    document["rules"].append(
+        {
+            "code": "no_frame",
+            "when": "",
+            "require": " and ".join(f"frame != '{option['code']}'" for option in frame["options"]),
+        }
+    )
+    _, model = validate_document(document)
+    compiled = compile_model(model)
+    precomputed = precompute(compiled)
+    assert not precomputed.choices and not precomputed.blocks and not precomputed.possible
+    configurator = Configurator(compiled, precomputed=precomputed)
+    guidance = configurator.guide({"frame": "steel"}, explain=True)
+    assert guidance.conflict is not None
+    assert configurator.explain({}, "brakes", "rim").constraints
