@@ -260,14 +260,15 @@ class Explainer:
         tries = 0
         # first the sets that blocked a value of the same option set (they often block all but one)
         ordered = sorted(request.blocking, key=lambda found: found[0] != target.code)
-        for _, chosen in ordered:
+        for _, chosen, selectors in ordered:
             if tries >= self.session.tuning.reused_blocking or not all(id(c) in among for c in chosen):
                 continue
             if self._known_satisfiable(request, chosen, target.lits, target.key):
                 continue
             tries += 1
             if not self.session.solve(request, target.lits, choices=chosen):
-                return self._minimize(request, chosen, target.lits, target.key, self.session.core())
+                core = self.session.core()
+                return self._minimize(request, chosen, target.lits, target.key, core, selectors)
         return None
 
     def _read_off(
@@ -403,9 +404,11 @@ class Explainer:
         target: Sequence[int],
         key: tuple,
         core: Sequence[int],
+        hint: Sequence[int] = (),
     ) -> Explanation:
         """Deletion-based minimisation of an unsatisfiable core: first the choices (grouped per option
-        set), then the constraints. ``core`` is the solver's core for ``candidates`` + ``target``."""
+        set), then the constraints. ``core`` is the solver's core for ``candidates`` + ``target``;
+        ``hint``: selectors tried first when every candidate is needed."""
         found = self._lookup(key, candidates)
         if found is not None:
             return found
@@ -424,6 +427,11 @@ class Explainer:
             core_set = set(self.session.core())
             groups = [other for other in trial if any(lit in core_set for lit in other.lits)]
             selectors = []
+        # the constraints that explained another value with the same choices, if they suffice
+        same_choices = not selectors and len(groups) == len(candidates)
+        if same_choices and hint and not self.session.solve(request, target, choices=groups, selectors=hint):
+            core_set = set(self.session.core())
+            selectors = [lit for lit in hint if lit in core_set]
         if not selectors:  # the constraints of a core of exactly these choices
             if self.session.solve(request, target, choices=groups, named=True):  # pragma: no cover
                 raise AssertionError("a minimal set of choices is unsatisfiable")
@@ -437,7 +445,7 @@ class Explainer:
         explanation = Explanation(tuple(Choice(choice.code, choice.value) for choice in groups), constraints)
         self._store(key, groups, explanation)
         if is_target(key) and len(groups) > 1:
-            request.blocking.append((key[0], tuple(groups)))
+            request.blocking.append((key[0], tuple(groups), tuple(selectors)))
         return explanation
 
     def _minimal_selectors(

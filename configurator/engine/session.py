@@ -52,8 +52,8 @@ class Request:
         #: blocked values left without an explanation for want of time
         self.unexplained = 0
         #: the choices of minimal explanations found for this request (two or more each), with the
-        #: option set of the value each explains
-        self.blocking: list[tuple[str, tuple[ChoiceLits, ...]]] = []
+        #: option set of the value each explains and the selectors of its constraints
+        self.blocking: list[tuple[str, tuple[ChoiceLits, ...], tuple[int, ...]]] = []
         #: decided single or boolean sets: the literals of the values the other choices allow
         self.switchable: dict[str, frozenset[int]] = {}
         #: (choice, value) answers taken from the precomputed ones
