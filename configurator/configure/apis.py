@@ -3,6 +3,8 @@ price for a (partial) configuration."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -10,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
+from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
 from products.models import Product
 from products.runtime import configurator_get
@@ -17,7 +20,7 @@ from products.selectors import ModelSource, product_get, product_model_source
 
 from .presenters import Presenter
 from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
-from .services import configuration_evaluate, configuration_footprint, value_explanation
+from .services import Evaluation, configuration_answer, value_explanation
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
@@ -64,18 +67,21 @@ class ConfigureApi(APIView):
         product, source = _model_source(request, code)
         serializer = ConfigureInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        evaluation = configuration_evaluate(
+        staff = _is_staff(request)
+
+        def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> dict[str, Any]:
+            answer = Presenter(evaluation.model).configure(evaluation, footprint)
+            return ConfigureOutput(answer, context={"staff": staff}).data
+
+        answer = configuration_answer(
             product=product,
             source=source,
-            selections=data["selections"],
-            quantity=data["quantity"],
-            explain=data["explain"],
-            complete=data["complete"],
+            request=serializer.validated_data,
+            staff=staff,
+            spec=factory_spec_current(),
+            render=render,
         )
-        footprint = configuration_footprint(evaluation=evaluation, spec=factory_spec_current())
-        answer = Presenter(evaluation.model).configure(evaluation, footprint)
-        return Response(ConfigureOutput(answer, context={"staff": _is_staff(request)}).data)
+        return Response(answer)
 
 
 class ExplainApi(APIView):

@@ -6,12 +6,16 @@ customer is shown while configuring is what a quote holds and an order is made o
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from configurator.engine import Configurator
 from configurator.engine.errors import EngineError, NotBlockedError, SelectionError
@@ -25,6 +29,7 @@ from configurator.plumbing.errors import (
     InvalidInputError,
     field_error,
 )
+from configurator.plumbing.memo import SizedLru, TtlMemo
 from manufacturing.footprint import FootprintComparison, footprint_estimate
 from manufacturing.load import queue_days
 from manufacturing.spec import FactorySpec
@@ -44,6 +49,8 @@ class Priced:
     decision: ProductionDecision
     lead_time: LeadTime
     start: date
+    #: Business days of work queued ahead on its route when it was priced (in ``lead_time``).
+    queue_days: int
 
     @property
     def ship_date(self) -> date:
@@ -90,14 +97,35 @@ def quantity_check(quantity: int) -> int:
     return quantity
 
 
+#: Queue days per (product, production mode), read at most once per ATELIER_QUEUE_DAYS_SECONDS.
+_queue_days = TtlMemo[int]()
+
+
+def queue_days_current(*, product: Product, mode: str, now: datetime) -> int:
+    """The business days of work queued ahead of a new order of ``product`` in ``mode``, as read
+    from the factory at most ``ATELIER_QUEUE_DAYS_SECONDS`` ago by this process: five queries
+    that configure, quote and order requests would otherwise each repeat, for a figure that moves
+    with the factory's work, not with every request."""
+    return _queue_days.get(
+        (product.pk, mode),
+        lambda: queue_days(product=product, mode=mode, now=now),
+        seconds=settings.ATELIER_QUEUE_DAYS_SECONDS,
+    )
+
+
+def queue_days_forget() -> None:
+    """Read every product's queue afresh on next use."""
+    _queue_days.clear()
+
+
 def _price(pricer: Pricer, product: Product, config: dict[str, Value], quantity: int) -> Priced:
     """Price the configuration and date it: the lead time counts the live queue ahead on the work
     centres of the route it would take (docs/factory.md, "How the ship date is computed")."""
     breakdown, decision = pricer.price(config, quantity)
     now = timezone.now()
-    waiting = queue_days(product=product, mode=decision.mode.value, now=now)
+    waiting = queue_days_current(product=product, mode=decision.mode.value, now=now)
     lead_time = pricer.lead_time(decision, quantity, queue_days=waiting)
-    return Priced(config, breakdown, decision, lead_time, timezone.localdate(now))
+    return Priced(config, breakdown, decision, lead_time, timezone.localdate(now), waiting)
 
 
 def configuration_evaluate(
@@ -169,6 +197,88 @@ def configuration_footprint(*, evaluation: Evaluation, spec: FactorySpec) -> Foo
         )
     except LookupError:
         return None
+
+
+@dataclass(frozen=True)
+class _CachedAnswer:
+    """A rendered configure answer and the time-varying inputs it was computed from."""
+
+    body: bytes
+    day: date
+    #: (production mode, queue days) of each price in it.
+    queues: tuple[tuple[str, int], ...]
+    spec: FactorySpec
+
+
+#: Rendered configure answers of this process (ATELIER_CONFIGURE_CACHE_MB).
+configure_answers = SizedLru[_CachedAnswer]()
+
+
+def _answer_key(product: Product, source: ModelSource, request: dict[str, Any], *, staff: bool) -> bytes:
+    """A digest of every input of an answer except the time-varying ones: the version's model (its
+    checksum), the product, the request as sent (selections in their order), who asks, and the
+    explanation budget it was answered within."""
+    budget = settings.ATELIER_EXPLAIN_BUDGET_MS
+    fields = [product.pk, product.code, source.version, source.checksum, staff, budget, request]
+    return hashlib.sha256(json.dumps(fields, cls=JSONEncoder).encode()).digest()
+
+
+def configuration_answer(
+    *,
+    product: Product,
+    source: ModelSource,
+    request: dict[str, Any],
+    staff: bool,
+    spec: FactorySpec,
+    render: Callable[[Evaluation, FootprintComparison | None], dict[str, Any]],
+) -> dict[str, Any]:
+    """The configure answer to ``request`` (``selections``, ``quantity``, ``explain``,
+    ``complete``), rendered by ``render``: from this process's cache when every input it was
+    computed from is unchanged, else evaluated and kept.
+
+    An answer is a pure function of the version's model, the request and who asks (staff see
+    costs), plus three inputs that change over time and are checked on every hit: today's date (the
+    ship date), the queue days of the production modes it priced (read at most
+    ``ATELIER_QUEUE_DAYS_SECONDS`` ago) and the factory (the footprint). A new published version has
+    a new checksum, hence new answers. ``ATELIER_CONFIGURE_CACHE_MB`` at 0 turns the cache off."""
+    capacity = settings.ATELIER_CONFIGURE_CACHE_MB * 1024 * 1024
+    key = _answer_key(product, source, request, staff=staff)
+    now = timezone.now()
+
+    def fresh(cached: _CachedAnswer) -> bool:
+        return (
+            cached.day == timezone.localdate(now)
+            and (cached.spec is spec or cached.spec == spec)
+            and all(
+                queue_days_current(product=product, mode=mode, now=now) == days
+                for mode, days in cached.queues
+            )
+        )
+
+    if capacity:
+        cached = configure_answers.get(key, fresh=fresh)
+        if cached is not None:
+            return json.loads(cached.body)
+    evaluation = configuration_evaluate(
+        product=product,
+        source=source,
+        selections=request["selections"],
+        quantity=request["quantity"],
+        explain=request["explain"],
+        complete=request["complete"],
+    )
+    answer = render(evaluation, configuration_footprint(evaluation=evaluation, spec=spec))
+    if capacity:
+        prices = [evaluation.priced, evaluation.completion_priced]
+        body = json.dumps(answer, cls=JSONEncoder, separators=(",", ":")).encode()
+        cached = _CachedAnswer(
+            body=body,
+            day=evaluation.priced.start,
+            queues=tuple((priced.decision.mode.value, priced.queue_days) for priced in prices if priced),
+            spec=spec,
+        )
+        configure_answers.put(key, cached, size=len(body), capacity=capacity)
+    return answer
 
 
 @dataclass(frozen=True)
