@@ -3,10 +3,14 @@ price for a (partial) configuration."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,11 +20,16 @@ from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
 from products.models import Product
 from products.runtime import configurator_get
-from products.selectors import ModelSource, product_get, product_model_source
+from products.selectors import ModelSource, product_get, product_model_source, published_version_get
 
 from .presenters import Presenter
 from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
-from .services import Evaluation, configuration_answer, value_explanation
+from .services import (
+    Evaluation,
+    configuration_answer,
+    configuration_answer_remembered,
+    value_explanation,
+)
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
@@ -63,25 +72,46 @@ class ConfigureApi(APIView):
             )
         ],
     )
-    def post(self, request: Request, code: str) -> Response:
-        product, source = _model_source(request, code)
-        serializer = ConfigureInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+    def post(self, request: Request, code: str) -> HttpResponseBase:
         staff = _is_staff(request)
+        spec = factory_spec_current()
+        if not staff and "version" not in request.query_params:
+            published = published_version_get(code=code)
+            if published is not None:
+                remembered = configuration_answer_remembered(
+                    published=published, body=request.body, spec=spec
+                )
+                if remembered is not None:
+                    return _json(request, remembered)
+        product, source = _model_source(request, code)
 
-        def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> dict[str, Any]:
+        def parse() -> dict[str, Any]:
+            serializer = ConfigureInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            return serializer.validated_data
+
+        def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> bytes:
             answer = Presenter(evaluation.model).configure(evaluation, footprint)
-            return ConfigureOutput(answer, context={"staff": staff}).data
+            return JSONRenderer().render(ConfigureOutput(answer, context={"staff": staff}).data)
 
-        answer = configuration_answer(
+        body = configuration_answer(
             product=product,
             source=source,
-            request=serializer.validated_data,
+            body=request.body,
+            parse=parse,
             staff=staff,
-            spec=factory_spec_current(),
+            spec=spec,
             render=render,
         )
-        return Response(answer)
+        return _json(request, body)
+
+
+def _json(request: Request, body: bytes) -> HttpResponseBase:
+    """An answer rendered by the JSON renderer, sent as it is; parsed again only for another
+    renderer (the browsable API while DEBUG is on)."""
+    if request.accepted_renderer.format == "json":
+        return HttpResponse(body, content_type=JSONRenderer.media_type)
+    return Response(json.loads(body))
 
 
 class ExplainApi(APIView):

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from rest_framework.utils.encoders import JSONEncoder
 
 from configurator.engine import Configurator
 from configurator.engine.errors import EngineError, NotBlockedError, SelectionError
@@ -35,7 +34,7 @@ from manufacturing.load import queue_days
 from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
-from products.selectors import ModelSource, product_get, product_model_source
+from products.selectors import ModelSource, PublishedVersion, product_get, product_model_source
 
 from .documents import price_document, production_document, selections_document
 
@@ -214,27 +213,66 @@ class _CachedAnswer:
 configure_answers = SizedLru[_CachedAnswer]()
 
 
-def _answer_key(product: Product, source: ModelSource, request: dict[str, Any], *, staff: bool) -> bytes:
-    """A digest of every input of an answer except the time-varying ones: the version's model (its
-    checksum), the product, the request as sent (selections in their order), who asks, and the
-    explanation budget it was answered within."""
-    budget = settings.ATELIER_EXPLAIN_BUDGET_MS
-    fields = [product.pk, product.code, source.version, source.checksum, staff, budget, request]
-    return hashlib.sha256(json.dumps(fields, cls=JSONEncoder).encode()).digest()
+def _answer_key(
+    *, product_id: int, product_code: str, version: int | None, checksum: str, staff: bool, body: bytes
+) -> bytes:
+    """A digest of every input of an answer but the time-varying ones: the version's model (its
+    checksum), the product, who asks, the explanation budget, and the request body as sent."""
+    inputs = [product_id, product_code, version, checksum, staff, settings.ATELIER_EXPLAIN_BUDGET_MS]
+    return hashlib.sha256(json.dumps(inputs).encode() + b"\n" + body).digest()
+
+
+def _unchanged(
+    cached: _CachedAnswer, *, spec: FactorySpec, queue_days_of: Callable[[str], int | None]
+) -> bool:
+    """Whether the time-varying inputs of ``cached`` are what they are now: the date (the ship
+    date), the factory (the footprint) and the queue days of each production mode it priced."""
+    return (
+        cached.day == timezone.localdate()
+        and (cached.spec is spec or cached.spec == spec)
+        and all(queue_days_of(mode) == days for mode, days in cached.queues)
+    )
+
+
+def configuration_answer_remembered(
+    *, published: PublishedVersion, body: bytes, spec: FactorySpec
+) -> bytes | None:
+    """A customer's answer to this request body from this process's cache, when it can be trusted
+    without reading anything but the product's current version: its queue days were read within
+    ``ATELIER_QUEUE_DAYS_SECONDS``. None: let :func:`configuration_answer` decide."""
+    if not settings.ATELIER_CONFIGURE_CACHE_MB:
+        return None
+    key = _answer_key(
+        product_id=published.product_id,
+        product_code=published.product_code,
+        version=published.version,
+        checksum=published.checksum,
+        staff=False,
+        body=body,
+    )
+    cached = configure_answers.get(
+        key,
+        fresh=lambda entry: _unchanged(
+            entry, spec=spec, queue_days_of=lambda mode: _queue_days.peek((published.product_id, mode))
+        ),
+        count_miss=False,
+    )
+    return None if cached is None else cached.body
 
 
 def configuration_answer(
     *,
     product: Product,
     source: ModelSource,
-    request: dict[str, Any],
+    body: bytes,
+    parse: Callable[[], dict[str, Any]],
     staff: bool,
     spec: FactorySpec,
-    render: Callable[[Evaluation, FootprintComparison | None], dict[str, Any]],
-) -> dict[str, Any]:
-    """The configure answer to ``request`` (``selections``, ``quantity``, ``explain``,
-    ``complete``), rendered by ``render``: from this process's cache when every input it was
-    computed from is unchanged, else evaluated and kept.
+    render: Callable[[Evaluation, FootprintComparison | None], bytes],
+) -> bytes:
+    """The configure answer to a request ``body``, rendered by ``render``: from this process's cache
+    when every input it was computed from is unchanged, else parsed (``parse`` gives
+    ``selections``, ``quantity``, ``explain`` and ``complete``, or raises), evaluated and kept.
 
     An answer is a pure function of the version's model, the request and who asks (staff see
     costs), plus three inputs that change over time and are checked on every hit: today's date (the
@@ -242,23 +280,27 @@ def configuration_answer(
     ``ATELIER_QUEUE_DAYS_SECONDS`` ago) and the factory (the footprint). A new published version has
     a new checksum, hence new answers. ``ATELIER_CONFIGURE_CACHE_MB`` at 0 turns the cache off."""
     capacity = settings.ATELIER_CONFIGURE_CACHE_MB * 1024 * 1024
-    key = _answer_key(product, source, request, staff=staff)
-    now = timezone.now()
-
-    def fresh(cached: _CachedAnswer) -> bool:
-        return (
-            cached.day == timezone.localdate(now)
-            and (cached.spec is spec or cached.spec == spec)
-            and all(
-                queue_days_current(product=product, mode=mode, now=now) == days
-                for mode, days in cached.queues
-            )
-        )
-
+    key = _answer_key(
+        product_id=product.pk,
+        product_code=product.code,
+        version=source.version,
+        checksum=source.checksum,
+        staff=staff,
+        body=body,
+    )
     if capacity:
-        cached = configure_answers.get(key, fresh=fresh)
+        now = timezone.now()
+        cached = configure_answers.get(
+            key,
+            fresh=lambda entry: _unchanged(
+                entry,
+                spec=spec,
+                queue_days_of=lambda mode: queue_days_current(product=product, mode=mode, now=now),
+            ),
+        )
         if cached is not None:
-            return json.loads(cached.body)
+            return cached.body
+    request = parse()
     evaluation = configuration_evaluate(
         product=product,
         source=source,
@@ -270,14 +312,13 @@ def configuration_answer(
     answer = render(evaluation, configuration_footprint(evaluation=evaluation, spec=spec))
     if capacity:
         prices = [evaluation.priced, evaluation.completion_priced]
-        body = json.dumps(answer, cls=JSONEncoder, separators=(",", ":")).encode()
         cached = _CachedAnswer(
-            body=body,
+            body=answer,
             day=evaluation.priced.start,
             queues=tuple((priced.decision.mode.value, priced.queue_days) for priced in prices if priced),
             spec=spec,
         )
-        configure_answers.put(key, cached, size=len(body), capacity=capacity)
+        configure_answers.put(key, cached, size=len(answer), capacity=capacity)
     return answer
 
 

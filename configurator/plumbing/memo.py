@@ -35,15 +35,18 @@ class SizedLru(Generic[V]):
         self._hits = 0
         self._misses = 0
 
-    def get(self, key: Hashable, *, fresh: Callable[[V], bool] | None = None) -> V | None:
+    def get(
+        self, key: Hashable, *, fresh: Callable[[V], bool] | None = None, count_miss: bool = True
+    ) -> V | None:
         """The entry of ``key``, if there is one and ``fresh`` (checked outside the lock, so it
-        may read what it needs) accepts it."""
+        may read what it needs) accepts it. ``count_miss=False``: a caller that will ask again
+        another way counts only what it finds."""
         with self._lock:
             entry = self._entries.get(key)
         found = entry is not None and (fresh is None or fresh(entry[0]))
         with self._lock:
             if not found:
-                self._misses += 1
+                self._misses += count_miss
                 return None
             if key in self._entries:
                 self._entries.move_to_end(key)
@@ -99,6 +102,11 @@ class TtlMemo(Generic[V]):
         value = compute()
         self._values[key] = (now + seconds, value)
         return value
+
+    def peek(self, key: Hashable) -> V | None:
+        """The value of ``key`` if it was computed within its period; never computes."""
+        found = self._values.get(key)
+        return found[1] if found is not None and time.monotonic() < found[0] else None
 
     def clear(self) -> None:
         self._values.clear()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from configurator.configure import services
 from configurator.configure.services import configure_answers
 from configurator.plumbing.memo import SizedLru, TtlMemo
+from products.models import Product
 from products.services import product_import
 from tests.factories import demo_document
 
@@ -76,6 +77,17 @@ def test_a_new_published_version_is_answered_afresh(api_client, demo_catalogue):
     sizes = {value["code"]: value for value in after["option_sets"][1]["values"]}
     assert sizes["s"]["selectable"]
     assert counts() == (0, 2)
+
+
+def test_a_product_taken_off_sale_is_not_answered_from_memory(api_client, demo_catalogue, settings):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    configure(api_client, selections={"frame": "steel"})
+    configure(api_client, selections={"frame": "steel"})
+    assert counts() == (1, 1)
+    Product.objects.filter(code="city-bike").update(is_active=False)
+    response = api_client.post(URL, {"selections": {"frame": "steel"}}, format="json")
+    assert response.status_code == 404
+    assert counts() == (1, 1)
 
 
 def test_an_answer_from_yesterday_is_not_served_today(api_client, demo_catalogue, monkeypatch):
