@@ -18,7 +18,9 @@ def bare(request: HttpRequest) -> JsonResponse:
 
 def cache_stats(request: HttpRequest) -> JsonResponse:
     stats = configure_answers.stats()
-    return JsonResponse({"pid": os.getpid(), "hits": stats.hits, "misses": stats.misses})
+    return JsonResponse(
+        {"pid": os.getpid(), "hits": stats.hits, "misses": stats.misses, "bytes": stats.bytes}
+    )
 
 
 urlpatterns = [path("bench/bare", bare), path("bench/cache", cache_stats), *project_urlpatterns]
