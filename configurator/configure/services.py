@@ -278,7 +278,8 @@ def configuration_answer(
     costs), plus three inputs that change over time and are checked on every hit: today's date (the
     ship date), the queue days of the production modes it priced (read at most
     ``ATELIER_QUEUE_DAYS_SECONDS`` ago) and the factory (the footprint). A new published version has
-    a new checksum, hence new answers. ``ATELIER_CONFIGURE_CACHE_MB`` at 0 turns the cache off."""
+    a new checksum, hence new answers. An answer whose explanations the time budget cut short is
+    not kept. ``ATELIER_CONFIGURE_CACHE_MB`` at 0 turns the cache off."""
     capacity = settings.ATELIER_CONFIGURE_CACHE_MB * 1024 * 1024
     key = _answer_key(
         product_id=product.pk,
@@ -310,7 +311,10 @@ def configuration_answer(
         complete=request["complete"],
     )
     answer = render(evaluation, configuration_footprint(evaluation=evaluation, spec=spec))
-    if capacity:
+    assert evaluation.guidance is not None, "configure always guides"
+    # An answer the explanation budget cut short is not kept: the process learns as it explains,
+    # so the same request may be answered with more reasons next time.
+    if capacity and (evaluation.guidance.explained or not request["explain"]):
         prices = [evaluation.priced, evaluation.completion_priced]
         cached = _CachedAnswer(
             body=answer,

@@ -15,6 +15,7 @@ from configurator.configure.services import configure_answers
 from configurator.plumbing.memo import SizedLru, TtlMemo
 from products.models import Product
 from products.services import product_import
+from tests.configure.test_configure_api import chain_product
 from tests.factories import demo_document
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,14 @@ def test_a_ttl_memo_computes_once_per_period_and_always_at_zero():
     assert [memo.get("k", compute, seconds=0) for _ in range(2)] == [2, 3]
     memo.clear()
     assert memo.get("k", compute, seconds=3600) == 4
+
+
+def test_an_answer_cut_short_by_the_explanation_budget_is_not_kept(api_client, db, settings):
+    chain_product()
+    settings.ATELIER_EXPLAIN_BUDGET_MS = 0.000001
+    request = {"selections": {"a": "x"}}
+    for _ in range(2):
+        response = api_client.post("/api/products/chain/configure", request, format="json")
+        assert response.json()["explained"] is False
+    assert counts() == (0, 2)
+    assert configure_answers.stats().entries == 0
