@@ -282,6 +282,12 @@ ATELIER_COMPILE_INLINE_BYTES = env_int("ATELIER_COMPILE_INLINE_BYTES", 256 * 102
 #: A compilation not finished after this long is taken to have died with its worker and asked again.
 ATELIER_COMPILE_STUCK_SECONDS = env_int("ATELIER_COMPILE_STUCK_SECONDS", 900)
 ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
+#: Megabytes of rendered configure answers each process keeps (0: none). An answer is reused only
+#: while its version, request, date, queue days and factory are unchanged (configure/services.py).
+ATELIER_CONFIGURE_CACHE_MB = env_int("ATELIER_CONFIGURE_CACHE_MB", 16)
+#: Seconds a process reuses a product's queue days (the factory's live load in a lead time) before
+#: it reads them again, for configure answers, quotes and orders alike.
+ATELIER_QUEUE_DAYS_SECONDS = env_float("ATELIER_QUEUE_DAYS_SECONDS", 5.0)
 #: Milliseconds the configure endpoint spends explaining blocked values of a version whose
 #: explanations are not precomputed yet, before it answers with the rest unexplained
 #: (``explained: false``; the explain endpoint gives any one). 0: no limit.

@@ -48,19 +48,26 @@ def demo_catalogue(db) -> dict:
 @pytest.fixture(autouse=True)
 def _model_cache_dir(settings, tmp_path_factory):
     """Compiled models go to a temporary folder, never the developer's cache. Tests change factory
-    rows directly, so the factory is read afresh on every use (its cache is tested on its own)."""
+    rows directly, so the factory and its queues are read afresh on every use (their caches are
+    tested on their own)."""
     settings.ATELIER_MODEL_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "models")
     settings.ATELIER_FACTORY_SPEC_SECONDS = 0
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters and cached analyses never leak from one test into the next."""
+    """Throttle counters, cached analyses and configure answers never leak from one test into the
+    next."""
     from django.core.cache import cache
 
+    from configurator.configure.services import configure_answers
+
     cache.clear()
+    configure_answers.clear()
     yield
     cache.clear()
+    configure_answers.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,21 +3,33 @@ price for a (partial) configuration."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
+from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
 from products.models import Product
 from products.runtime import configurator_get
-from products.selectors import ModelSource, product_get, product_model_source
+from products.selectors import ModelSource, product_get, product_model_source, published_version_get
 
 from .presenters import Presenter
 from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
-from .services import configuration_evaluate, configuration_footprint, value_explanation
+from .services import (
+    Evaluation,
+    configuration_answer,
+    configuration_answer_remembered,
+    value_explanation,
+)
 
 VERSION_PARAMETER = OpenApiParameter(
     "version",
@@ -60,22 +72,46 @@ class ConfigureApi(APIView):
             )
         ],
     )
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: Request, code: str) -> HttpResponseBase:
+        staff = _is_staff(request)
+        spec = factory_spec_current()
+        if not staff and "version" not in request.query_params:
+            published = published_version_get(code=code)
+            if published is not None:
+                remembered = configuration_answer_remembered(
+                    published=published, body=request.body, spec=spec
+                )
+                if remembered is not None:
+                    return _json(request, remembered)
         product, source = _model_source(request, code)
-        serializer = ConfigureInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        evaluation = configuration_evaluate(
+
+        def parse() -> dict[str, Any]:
+            serializer = ConfigureInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            return serializer.validated_data
+
+        def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> bytes:
+            answer = Presenter(evaluation.model).configure(evaluation, footprint)
+            return JSONRenderer().render(ConfigureOutput(answer, context={"staff": staff}).data)
+
+        body = configuration_answer(
             product=product,
             source=source,
-            selections=data["selections"],
-            quantity=data["quantity"],
-            explain=data["explain"],
-            complete=data["complete"],
+            body=request.body,
+            parse=parse,
+            staff=staff,
+            spec=spec,
+            render=render,
         )
-        footprint = configuration_footprint(evaluation=evaluation, spec=factory_spec_current())
-        answer = Presenter(evaluation.model).configure(evaluation, footprint)
-        return Response(ConfigureOutput(answer, context={"staff": _is_staff(request)}).data)
+        return _json(request, body)
+
+
+def _json(request: Request, body: bytes) -> HttpResponseBase:
+    """An answer rendered by the JSON renderer, sent as it is; parsed again only for another
+    renderer (the browsable API while DEBUG is on)."""
+    if request.accepted_renderer.format == "json":
+        return HttpResponse(body, content_type=JSONRenderer.media_type)
+    return Response(json.loads(body))
 
 
 class ExplainApi(APIView):

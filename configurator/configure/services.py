@@ -6,8 +6,11 @@ customer is shown while configuring is what a quote holds and an order is made o
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,12 +28,13 @@ from configurator.plumbing.errors import (
     InvalidInputError,
     field_error,
 )
+from configurator.plumbing.memo import SizedLru, TtlMemo
 from manufacturing.footprint import FootprintComparison, footprint_estimate
 from manufacturing.load import queue_days
 from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
-from products.selectors import ModelSource, product_get, product_model_source
+from products.selectors import ModelSource, PublishedVersion, product_get, product_model_source
 
 from .documents import price_document, production_document, selections_document
 
@@ -44,6 +48,8 @@ class Priced:
     decision: ProductionDecision
     lead_time: LeadTime
     start: date
+    #: Business days of work queued ahead on its route when it was priced (in ``lead_time``).
+    queue_days: int
 
     @property
     def ship_date(self) -> date:
@@ -90,14 +96,35 @@ def quantity_check(quantity: int) -> int:
     return quantity
 
 
+#: Queue days per (product, production mode), read at most once per ATELIER_QUEUE_DAYS_SECONDS.
+_queue_days = TtlMemo[int]()
+
+
+def queue_days_current(*, product: Product, mode: str, now: datetime) -> int:
+    """The business days of work queued ahead of a new order of ``product`` in ``mode``, as read
+    from the factory at most ``ATELIER_QUEUE_DAYS_SECONDS`` ago by this process: five queries
+    that configure, quote and order requests would otherwise each repeat, for a figure that moves
+    with the factory's work, not with every request."""
+    return _queue_days.get(
+        (product.pk, mode),
+        lambda: queue_days(product=product, mode=mode, now=now),
+        seconds=settings.ATELIER_QUEUE_DAYS_SECONDS,
+    )
+
+
+def queue_days_forget() -> None:
+    """Read every product's queue afresh on next use."""
+    _queue_days.clear()
+
+
 def _price(pricer: Pricer, product: Product, config: dict[str, Value], quantity: int) -> Priced:
     """Price the configuration and date it: the lead time counts the live queue ahead on the work
     centres of the route it would take (docs/factory.md, "How the ship date is computed")."""
     breakdown, decision = pricer.price(config, quantity)
     now = timezone.now()
-    waiting = queue_days(product=product, mode=decision.mode.value, now=now)
+    waiting = queue_days_current(product=product, mode=decision.mode.value, now=now)
     lead_time = pricer.lead_time(decision, quantity, queue_days=waiting)
-    return Priced(config, breakdown, decision, lead_time, timezone.localdate(now))
+    return Priced(config, breakdown, decision, lead_time, timezone.localdate(now), waiting)
 
 
 def configuration_evaluate(
@@ -172,6 +199,134 @@ def configuration_footprint(*, evaluation: Evaluation, spec: FactorySpec) -> Foo
         )
     except LookupError:
         return None
+
+
+@dataclass(frozen=True)
+class _CachedAnswer:
+    """A rendered configure answer and the time-varying inputs it was computed from."""
+
+    body: bytes
+    day: date
+    #: (production mode, queue days) of each price in it.
+    queues: tuple[tuple[str, int], ...]
+    spec: FactorySpec
+
+
+#: Rendered configure answers of this process (ATELIER_CONFIGURE_CACHE_MB).
+configure_answers = SizedLru[_CachedAnswer]()
+
+
+def _answer_key(
+    *, product_id: int, product_code: str, version: int | None, checksum: str, staff: bool, body: bytes
+) -> bytes:
+    """A digest of every input of an answer but the time-varying ones: the version's model (its
+    checksum), the product, who asks, the explanation budget, and the request body as sent."""
+    inputs = [product_id, product_code, version, checksum, staff, settings.ATELIER_EXPLAIN_BUDGET_MS]
+    return hashlib.sha256(json.dumps(inputs).encode() + b"\n" + body).digest()
+
+
+def _unchanged(
+    cached: _CachedAnswer, *, spec: FactorySpec, queue_days_of: Callable[[str], int | None]
+) -> bool:
+    """Whether the time-varying inputs of ``cached`` are what they are now: the date (the ship
+    date), the factory (the footprint) and the queue days of each production mode it priced."""
+    return (
+        cached.day == timezone.localdate()
+        and (cached.spec is spec or cached.spec == spec)
+        and all(queue_days_of(mode) == days for mode, days in cached.queues)
+    )
+
+
+def configuration_answer_remembered(
+    *, published: PublishedVersion, body: bytes, spec: FactorySpec
+) -> bytes | None:
+    """A customer's answer to this request body from this process's cache, when it can be trusted
+    without reading anything but the product's current version: its queue days were read within
+    ``ATELIER_QUEUE_DAYS_SECONDS``. None: let :func:`configuration_answer` decide."""
+    if not settings.ATELIER_CONFIGURE_CACHE_MB:
+        return None
+    key = _answer_key(
+        product_id=published.product_id,
+        product_code=published.product_code,
+        version=published.version,
+        checksum=published.checksum,
+        staff=False,
+        body=body,
+    )
+    cached = configure_answers.get(
+        key,
+        fresh=lambda entry: _unchanged(
+            entry, spec=spec, queue_days_of=lambda mode: _queue_days.peek((published.product_id, mode))
+        ),
+        count_miss=False,
+    )
+    return None if cached is None else cached.body
+
+
+def configuration_answer(
+    *,
+    product: Product,
+    source: ModelSource,
+    body: bytes,
+    parse: Callable[[], dict[str, Any]],
+    staff: bool,
+    spec: FactorySpec,
+    render: Callable[[Evaluation, FootprintComparison | None], bytes],
+) -> bytes:
+    """The configure answer to a request ``body``, rendered by ``render``: from this process's cache
+    when every input it was computed from is unchanged, else parsed (``parse`` gives
+    ``selections``, ``quantity``, ``explain`` and ``complete``, or raises), evaluated and kept.
+
+    An answer is a pure function of the version's model, the request and who asks (staff see
+    costs), plus three inputs that change over time and are checked on every hit: today's date (the
+    ship date), the queue days of the production modes it priced (read at most
+    ``ATELIER_QUEUE_DAYS_SECONDS`` ago) and the factory (the footprint). A new published version has
+    a new checksum, hence new answers. An answer whose explanations the time budget cut short is
+    not kept. ``ATELIER_CONFIGURE_CACHE_MB`` at 0 turns the cache off."""
+    capacity = settings.ATELIER_CONFIGURE_CACHE_MB * 1024 * 1024
+    key = _answer_key(
+        product_id=product.pk,
+        product_code=product.code,
+        version=source.version,
+        checksum=source.checksum,
+        staff=staff,
+        body=body,
+    )
+    if capacity:
+        now = timezone.now()
+        cached = configure_answers.get(
+            key,
+            fresh=lambda entry: _unchanged(
+                entry,
+                spec=spec,
+                queue_days_of=lambda mode: queue_days_current(product=product, mode=mode, now=now),
+            ),
+        )
+        if cached is not None:
+            return cached.body
+    request = parse()
+    evaluation = configuration_evaluate(
+        product=product,
+        source=source,
+        selections=request["selections"],
+        quantity=request["quantity"],
+        explain=request["explain"],
+        complete=request["complete"],
+    )
+    answer = render(evaluation, configuration_footprint(evaluation=evaluation, spec=spec))
+    assert evaluation.guidance is not None, "configure always guides"
+    # An answer the explanation budget cut short is not kept: the process learns as it explains,
+    # so the same request may be answered with more reasons next time.
+    if capacity and (evaluation.guidance.explained or not request["explain"]):
+        prices = [evaluation.priced, evaluation.completion_priced]
+        cached = _CachedAnswer(
+            body=answer,
+            day=evaluation.priced.start,
+            queues=tuple((priced.decision.mode.value, priced.queue_days) for priced in prices if priced),
+            spec=spec,
+        )
+        configure_answers.put(key, cached, size=len(answer), capacity=capacity)
+    return answer
 
 
 @dataclass(frozen=True)

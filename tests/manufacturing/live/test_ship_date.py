@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from configurator.configure.services import queue_days_forget
 from configurator.engine.pricing import add_business_days
 from manufacturing.models import WorkItemState
 from tests.orders.conftest import SHIPPING
@@ -56,6 +57,24 @@ def test_configure_adds_the_queue_ahead_to_the_lead_time(api_client, busy_paint_
     assert date.fromisoformat(answer["production"]["lead_time"]["ship_date"]) == add_business_days(
         today, days
     )
+
+
+def test_the_queue_ahead_is_read_once_per_period_by_configure_and_quotes(
+    api_client, customer_client, busy_paint_booth, settings
+):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+
+    def queue_load() -> int | None:
+        response = api_client.post("/api/products/city-bike/configure", {"selections": BATCH}, format="json")
+        return lead_time(response.json()["production"])[1].get("queue load")
+
+    assert queue_load() is None
+    busy_paint_booth()
+    assert queue_load() is None  # the queue as read a moment ago, within the period
+    quote = customer_client.post("/api/quotes/", {"product": "city-bike", "selections": BATCH}, format="json")
+    assert "queue load" not in lead_time(quote.json()["production"])[1]
+    queue_days_forget()  # the period is over
+    assert queue_load() == 2
 
 
 def test_quotes_and_orders_promise_the_ship_date_with_the_queue_ahead(customer_client, busy_paint_booth):

@@ -1,0 +1,147 @@
+"""Configure answers are reused within a process only while every input they were computed from is
+unchanged (configurator/configure/services.py, ``configuration_answer``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from configurator.configure import services
+from configurator.configure.services import configure_answers
+from configurator.plumbing.memo import SizedLru, TtlMemo
+from products.models import Product
+from products.services import product_import
+from tests.configure.test_configure_api import chain_product
+from tests.factories import demo_document
+
+pytestmark = pytest.mark.django_db
+URL = "/api/products/city-bike/configure"
+
+
+def configure(client, **body):
+    response = client.post(URL, body, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def counts() -> tuple[int, int]:
+    stats = configure_answers.stats()
+    return stats.hits, stats.misses
+
+
+def test_a_repeated_request_gets_the_same_answer_from_one_query(api_client, demo_catalogue, settings):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 3600
+    request = {"selections": {"frame": "carbon", "accessories": ["lights"]}, "quantity": 2}
+    first = configure(api_client, **request)
+    assert counts() == (0, 1)
+    with CaptureQueriesContext(connection) as queries:
+        again = configure(api_client, **request)
+    assert again == first
+    assert counts() == (1, 1)
+    # Only the product and its current version are read: a new version must be seen at once.
+    assert len(queries) == 1 and "products_product" in queries[0]["sql"]
+
+
+def test_answers_differ_by_every_input_of_the_request(api_client, staff_client, demo_catalogue):
+    plain = configure(api_client, selections={"frame": "steel", "brakes": "disc"})
+    assert plain["price"].get("margin") is None
+    variants = [
+        configure(api_client, selections={"brakes": "disc", "frame": "steel"}),
+        configure(api_client, selections={"frame": "steel", "brakes": "disc"}, quantity=3),
+        configure(api_client, selections={"frame": "steel", "brakes": "disc"}, explain=False),
+        configure(api_client, selections={"frame": "steel", "brakes": "disc"}, complete=True),
+        configure(staff_client, selections={"frame": "steel", "brakes": "disc"}),
+    ]
+    assert counts() == (0, 6)
+    _, three, unexplained, completed, for_staff = variants
+    assert three["quantity"] == 3 and three["price"]["total"] != plain["price"]["total"]
+    assert completed["completion"] is not None and plain["completion"] is None
+    assert for_staff["price"]["margin"] is not None
+    assert plain["explained"] and not unexplained["explained"]
+    assert configure(api_client, selections={"frame": "steel", "brakes": "disc"}) == plain
+    assert counts() == (1, 6)
+
+
+def test_a_new_published_version_is_answered_afresh(api_client, demo_catalogue):
+    before = configure(api_client, selections={"frame": "carbon"})
+    assert before["version"] == 1
+    changed = demo_document("city-bike")
+    changed["tables"][0]["rows"].append(["carbon", "s"])
+    product_import(document=changed, publish=True)
+    after = configure(api_client, selections={"frame": "carbon"})
+    assert after["version"] == 2
+    sizes = {value["code"]: value for value in after["option_sets"][1]["values"]}
+    assert sizes["s"]["selectable"]
+    assert counts() == (0, 2)
+
+
+def test_a_product_taken_off_sale_is_not_answered_from_memory(api_client, demo_catalogue, settings):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    configure(api_client, selections={"frame": "steel"})
+    configure(api_client, selections={"frame": "steel"})
+    assert counts() == (1, 1)
+    Product.objects.filter(code="city-bike").update(is_active=False)
+    response = api_client.post(URL, {"selections": {"frame": "steel"}}, format="json")
+    assert response.status_code == 404
+    assert counts() == (1, 1)
+
+
+def test_an_answer_from_yesterday_is_not_served_today(api_client, demo_catalogue, monkeypatch):
+    first = configure(api_client, selections={"frame": "steel"})
+    tomorrow = timezone.now() + timedelta(days=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: tomorrow)
+    later = configure(api_client, selections={"frame": "steel"})
+    assert counts() == (0, 2)
+    assert later["production"]["lead_time"]["ship_date"] > first["production"]["lead_time"]["ship_date"]
+
+
+def test_turned_off_it_keeps_nothing(api_client, demo_catalogue, settings):
+    settings.ATELIER_CONFIGURE_CACHE_MB = 0
+    configure(api_client)
+    configure(api_client)
+    assert configure_answers.stats().entries == 0
+
+
+def test_the_lru_keeps_within_its_bytes_and_drops_the_least_recently_used():
+    lru = SizedLru[str]()
+    for key in "abcdefgh":
+        lru.put(key, key, size=5, capacity=40)
+    assert lru.get("a") == "a"  # now the most recently used
+    lru.put("i", "i", size=5, capacity=40)
+    assert [key for key in "abcdefghi" if lru.get(key) is None] == ["b"]
+    assert lru.stats().bytes == 40
+    lru.put("huge", "x", size=6, capacity=40)  # over an eighth of the capacity: not kept
+    assert lru.get("huge") is None
+    assert lru.get("a", fresh=lambda value: False) is None
+    stats = lru.stats()
+    assert (stats.entries, stats.hits, stats.misses) == (8, 9, 3)
+
+
+def test_a_ttl_memo_computes_once_per_period_and_always_at_zero():
+    memo = TtlMemo[int]()
+    calls = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert [memo.get("k", compute, seconds=3600) for _ in range(3)] == [1, 1, 1]
+    assert [memo.get("k", compute, seconds=0) for _ in range(2)] == [2, 3]
+    memo.clear()
+    assert memo.get("k", compute, seconds=3600) == 4
+
+
+def test_an_answer_cut_short_by_the_explanation_budget_is_not_kept(api_client, db, settings):
+    chain_product()
+    settings.ATELIER_EXPLAIN_BUDGET_MS = 0.000001
+    request = {"selections": {"a": "x"}}
+    for _ in range(2):
+        response = api_client.post("/api/products/chain/configure", request, format="json")
+        assert response.json()["explained"] is False
+    assert counts() == (0, 2)
+    assert configure_answers.stats().entries == 0
