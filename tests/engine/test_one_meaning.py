@@ -126,20 +126,27 @@ SLOW = [
 ]
 
 
-def walk_real_model(relative: str, walks: int) -> None:
+def real_model(relative: str):
+    """A shared model imported with the real importer: (its product document, compiled, an
+    independent check that a complete configuration is valid: the model's rules and tables
+    evaluated in Python and, for a DIMACS file, the file's own clauses)."""
+    imported, compiled = imported_model(relative)
+    valid = evaluates_valid(compiled)
     if relative.endswith(".dimacs"):
-        compiled, cnf, features = dimacs_reference(relative)
         from pysat.solvers import Solver
 
+        _, cnf, features = dimacs_reference(relative, imported=(imported, compiled))
         solver = Solver(name="cadical153", bootstrap_with=cnf.clauses)
-        rules = evaluates_valid(compiled)
+        rules = valid
 
         def valid(values: dict) -> bool:
             return rules(values) and solver.solve(assumptions=feature_assumptions(values, features))
 
-    else:
-        _, compiled = imported_model(relative)
-        valid = evaluates_valid(compiled)
+    return imported.document, compiled, valid
+
+
+def walk_real_model(relative: str, walks: int) -> None:
+    _, compiled, valid = real_model(relative)
     configurator = Configurator(compiled)
     rng = random.Random(relative)
     for index in range(walks):
