@@ -34,7 +34,7 @@ from configurator.engine.document import model_from_document
 from configurator.engine.model import Kind
 from products.runtime import compiled_cache_clear
 from products.services import product_import
-from tests.engine.test_one_meaning import evaluates_valid, real_model
+from tests.engine.test_one_meaning import REAL, SLOW, evaluates_valid, real_model
 from tests.engine.walks import Answer, CompletionView, SetView, check_completion, customer_walk
 
 pytestmark = pytest.mark.django_db
@@ -181,24 +181,10 @@ def real_product(settings):
     compiled_cache_clear()
 
 
-SMALL = [
-    "printer/printers.sxfm",
-    "printer/printers_Mendonca2009.dimacs",
-    "pc/pc_richmond_Sprey2020.xml",
-    "pc/pc_richmond_Sprey2020.dimacs",
-    "laptop/DELL.splx",
-    "uvl_small/ecommerce.uvl",
-    "uvl_small/xiaomi-band-8.uvl",
-    "uvl_small/smart-watch.uvl",
-    "uvl_small/dm_mobile_phone.csv.uvl",
-    "uvl_small/berkeleydb.uvl",
-]
-CAR_SIZED = [
-    "automotive/automotive01.uvl",
-    "automotive/automotive01_Kowal2016.dimacs",
-    "automotive/automotive02_v4.uvl",
-    "automotive/automotive02_v1_Knueppel2017-2_1.dimacs",
-]
+RENAULT = "renault/megane.xml"
+SMALL = [relative for relative in REAL if relative != RENAULT]
+#: the automotive models, whose walks to the end run in-process only (``slow``)
+CAR_SIZED = SLOW
 
 
 @pytest.mark.parametrize("relative", SMALL)
@@ -208,7 +194,7 @@ def test_walks_through_the_api_on_the_small_real_models(api_client, real_product
 
 @pytest.mark.heavy
 def test_walks_through_the_api_on_renault(api_client, real_product):
-    walks(api_client, *real_product("renault/megane.xml"), steps=[12], explain=False)
+    walks(api_client, *real_product(RENAULT), steps=[12], explain=False)
 
 
 @pytest.mark.heavy
