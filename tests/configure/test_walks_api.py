@@ -8,8 +8,8 @@ choosing freely, the completion (``"complete": true``) keeps the choices and the
 configuration, adds to a decided multiple choice only what it lists with reasons, and configuring it
 is valid with the very price and production the completion came with. At the end of a walk, the
 answer's price and production are those of its effective configuration. ``valid`` checks each
-complete configuration independently: the model's rules and tables evaluated in Python (and a DIMACS
-file's own clauses), on a model compiled here from the importer's document.
+complete configuration apart from the solver: the model's rules and tables evaluated in Python (and
+a DIMACS file's own clauses).
 
 The car-sized models cost tens of seconds each (import, and every answer of thousands of option sets
 checked against the schema), so they take short walks that stop at the completion, marked ``heavy``
@@ -32,10 +32,13 @@ from configurator.engine import compile_model, parse_selections
 from configurator.engine.compile import CompiledModel
 from configurator.engine.document import model_from_document
 from configurator.engine.model import Kind
-from products.runtime import compiled_cache_clear
+from products.importers import load_model
+from products.models import Product
+from products.runtime import compiled_cache_clear, runtime_get
 from products.services import product_import
-from tests.engine.test_one_meaning import REAL, SLOW, evaluates_valid, real_model
+from tests.engine.test_one_meaning import REAL, SLOW, evaluates_valid, model_check
 from tests.engine.walks import Answer, CompletionView, SetView, check_completion, customer_walk
+from tests.requirements import require_uvlparser, shared_benchmark
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +136,7 @@ def _set_view(body: dict[str, Any]) -> SetView:
 
 def walks(
     client: Any,
-    document: dict,
+    product: Product,
     compiled: CompiledModel,
     valid: Callable[[dict], bool],
     steps: list[int],
@@ -141,8 +144,7 @@ def walks(
     explain: bool = True,
     finish: bool = True,
 ) -> None:
-    """Publish the document and walk it through the API, one walk per entry of ``steps``."""
-    product = product_import(document=document, publish=True)
+    """Walk a published product through the API, one walk per entry of ``steps``."""
     customer = Customer(client, product.code, compiled, explain)
     rng = random.Random(product.code)
     for count in steps:
@@ -163,19 +165,28 @@ def walks(
 def test_walks_through_the_api_on_the_demo_products(api_client, path):
     document = json.loads(path.read_text())
     compiled = compile_model(model_from_document(document))
-    walks(api_client, document, compiled, evaluates_valid(compiled), steps=list(range(9)))
+    product = product_import(document=document, publish=True)
+    walks(api_client, product, compiled, evaluates_valid(compiled), steps=list(range(9)))
 
 
 @pytest.fixture
 def real_product(settings):
-    """A shared model compiled while it is published (the worker's path is tested on its own), and
-    forgotten by the process afterwards (the car-sized ones take a hundred megabytes)."""
+    """A shared model imported with the real importer and published, compiled while it is published
+    (the worker's path is tested on its own): the product, the compiled model the API answers from,
+    and the independent check of a complete configuration; forgotten by the process afterwards (the
+    car-sized ones take a hundred megabytes)."""
     settings.ATELIER_COMPILE_INLINE_BYTES = 1 << 40
 
-    def load(relative: str) -> tuple[dict, CompiledModel, Callable[[dict], bool]]:
-        document, compiled, valid = real_model(relative)
+    def load(relative: str) -> tuple[Product, CompiledModel, Callable[[dict], bool]]:
+        if relative.endswith(".uvl"):
+            require_uvlparser()
+        imported = load_model(shared_benchmark(relative))
         code = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-")
-        return dict(document, code=code), compiled, valid
+        product = product_import(document=dict(imported.document, code=code), publish=True)
+        version = product.current_version
+        assert version is not None
+        compiled = runtime_get(checksum=version.checksum, load_document=lambda: version.document).compiled
+        return product, compiled, model_check(relative, imported, compiled)
 
     yield load
     compiled_cache_clear()
@@ -200,4 +211,4 @@ def test_walks_through_the_api_on_renault(api_client, real_product):
 @pytest.mark.heavy
 @pytest.mark.parametrize("relative", CAR_SIZED)
 def test_short_walks_through_the_api_on_the_car_sized_models(api_client, real_product, relative):
-    walks(api_client, *real_product(relative), steps=[2], explain=False, finish=False)
+    walks(api_client, *real_product(relative), steps=[1], explain=False, finish=False)
