@@ -42,7 +42,7 @@ from .expressions.nodes import (
 from .model import Kind, OptionSet, ProductModel, Rule, Table
 from .validation import ModelIssue, validate_model
 
-#: The values of the numeric terms of a comparison, keyed like :func:`_atom`
+#: The values of the numeric terms of a comparison, keyed like :func:`_atoms`
 Env = dict[tuple[str, str], Any]
 
 #: Comparisons over several numeric terms are compiled by enumerating the values of all terms but the
@@ -230,7 +230,8 @@ class _Compiler:
             for node in (when, require):
                 for sub in node.walk() if node is not None else ():
                     if isinstance(sub, Call) and sub.function in ("len", "count"):
-                        (read_length if sub.function == "len" else read_count).add(code_of(sub.args[0]))
+                        read = read_length if sub.function == "len" else read_count
+                        read.update(code_of(arg) for arg in sub.args)
         for index, option_set in enumerate(self.model.option_sets):
             self.sets[option_set.code] = self.encode_set(
                 index, option_set, option_set.code in read_length, option_set.code in read_count
@@ -278,6 +279,12 @@ class _Compiler:
                 values = (*options, None)
             cnf.exactly_one(lits)
             var = DirectVar(values, lits)
+            if read_count:  # rules count it: 1 unless none, read off the literal of none
+                self.numeric_vars[("count", code)] = (
+                    OrderVar((1,), (TRUE, FALSE))
+                    if option_set.required
+                    else OrderVar((0, 1), (TRUE, -lits[-1], FALSE))
+                )
             return SetEncoding(
                 code,
                 kind,
@@ -485,9 +492,9 @@ class _Compiler:
         by trying each value."""
         atoms: list[tuple[str, str]] = []
         for sub in node.walk():
-            key = _atom(sub)
-            if key is not None and key not in atoms:
-                atoms.append(key)
+            for key in _atoms(sub):
+                if key not in atoms:
+                    atoms.append(key)
         holds = _predicate(node)
         if not atoms:
             return TRUE if holds({}) else FALSE
@@ -628,9 +635,9 @@ def _combine(first: int | None, second: int | None) -> int | None:
 
 
 def _node_direction(node: Node, key: tuple[str, str], env: Env) -> int | None:
-    atom = _atom(node)
-    if atom is not None:
-        return 1 if atom == key else 0
+    own = _atoms(node)
+    if own:
+        return 1 if key in own else 0
     if isinstance(node, Literal):
         return 0
     if isinstance(node, Negate):
@@ -666,16 +673,18 @@ class _TooLarge(Exception):
         self.size = size
 
 
-def _atom(node: Node) -> tuple[str, str] | None:
+def _atoms(node: Node) -> tuple[tuple[str, str], ...]:
+    """The numeric terms a node adds up: a number set, a text's length, or the counts of each
+    option set that ``count()`` names (empty for any other node)."""
     if isinstance(node, Name) and node.type is Type.NUMBER:
-        return ("number", node.code)
+        return (("number", node.code),)
     if isinstance(node, Call) and node.function in ("count", "len"):
-        return (node.function, code_of(node.args[0]))
-    return None
+        return tuple((node.function, code_of(arg)) for arg in node.args)
+    return ()
 
 
 def _predicate(node: Compare) -> Callable[[Env], bool]:
-    """A Python function of the numeric terms' values (keyed like :func:`_atom`) for a comparison."""
+    """A Python function of the numeric terms' values (keyed like :func:`_atoms`) for a comparison."""
     value = _numeric_function(node.left)
     if node.op in ("in", "not in"):
         assert isinstance(node.right, TupleLiteral)
@@ -689,9 +698,12 @@ def _predicate(node: Compare) -> Callable[[Env], bool]:
 
 
 def _numeric_function(node: Node) -> Callable[[Env], Any]:
-    key = _atom(node)
-    if key is not None:
+    own = _atoms(node)
+    if len(own) == 1:
+        key = own[0]
         return lambda env: env[key]
+    if own:
+        return lambda env: sum(env[key] for key in own)
     if isinstance(node, Literal):
         constant = node.value
         return lambda env: constant

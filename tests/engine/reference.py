@@ -1,20 +1,34 @@
 """The oracle: a brute-force enumerator over every complete configuration of a small model.
 
-Independent of the engine's compiler: it uses only the model dataclasses, the expression parser
-(``evaluate``), and its own enumeration of each set's values. Text sets are enumerated as one
-representative string per possible length (found by trying every string over a small alphabet),
-which is exact because rules only read a text's emptiness and length.
+Independent of the engine's compiler and evaluator: it uses only the model dataclasses, the
+expression parser, its own reading of a condition (:func:`evaluate`) and its own enumeration of each
+set's values. Text sets are enumerated as one representative string per possible length (found by
+trying every string over a small alphabet), which is exact because rules only read a text's
+emptiness and length.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from configurator.engine.expressions import condition
+from configurator.engine.expressions.nodes import (
+    Arithmetic,
+    BoolOp,
+    Call,
+    Compare,
+    Literal,
+    Name,
+    Negate,
+    Node,
+    Not,
+    TupleLiteral,
+)
 from configurator.engine.model import Kind, OptionSet, ProductModel
 
 ALPHABET = "aZ0 -"
@@ -53,6 +67,57 @@ def domain(option_set: OptionSet) -> list[Any]:
     if kind is Kind.TEXT:
         return text_values(option_set)
     return [False, True]
+
+
+OPERATORS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda item, container: item in container,
+    "not in": lambda item, container: item not in container,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+
+
+def chosen_count(value: Any) -> int:
+    """What ``count()`` counts of one set: the options in a multiple choice; one for a single choice
+    with an option, none for a single choice left at none (docs/product-format.md)."""
+    if isinstance(value, frozenset):
+        return len(value)
+    return 0 if value is None else 1
+
+
+def evaluate(node: Node, config: Mapping[str, Any]) -> Any:
+    """A condition on a complete configuration, read by the language's definition."""
+    match node:
+        case Literal(value=value):
+            return value
+        case Name(code=code):
+            return config[code]
+        case TupleLiteral(items=items):
+            return tuple(evaluate(item, config) for item in items)
+        case Not(operand=operand):
+            return not evaluate(operand, config)
+        case Negate(operand=operand):
+            return -evaluate(operand, config)
+        case BoolOp(op="and", operands=operands):
+            return all(evaluate(operand, config) for operand in operands)
+        case BoolOp(operands=operands):
+            return any(evaluate(operand, config) for operand in operands)
+        case Arithmetic(op=op, left=left, right=right) | Compare(op=op, left=left, right=right):
+            return OPERATORS[op](evaluate(left, config), evaluate(right, config))
+        case Call(function="count", args=args):
+            return Decimal(sum(chosen_count(evaluate(arg, config)) for arg in args))
+        case Call(function="len", args=(text,)):
+            return Decimal(len(evaluate(text, config)))
+        case Call(function=function, args=args):
+            return {"min": min, "max": max, "abs": abs}[function](*(evaluate(arg, config) for arg in args))
+    raise AssertionError(f"not a condition node: {node!r}")
 
 
 def domain_value(option_set: OptionSet, value: Any) -> Any:
@@ -95,7 +160,7 @@ class Reference:
     def holds(self, code: str, config: Mapping[str, Any]) -> bool:
         for rule, when, require in self.rules:
             if rule.code == code:
-                return (when is not None and not when.evaluate(config)) or bool(require.evaluate(config))
+                return (when is not None and not evaluate(when, config)) or bool(evaluate(require, config))
         for table in self.model.tables:
             if table.code == code:
                 return (tuple(config[c] for c in table.option_sets) in set(table.rows)) != table.forbidden

@@ -97,13 +97,28 @@ def _number_literal(value: Decimal) -> str:
 
 
 @st.composite
+def counts(draw, sets: list[OptionSet], first: OptionSet) -> str:
+    """``count(first, ...)`` over it and perhaps other single and multiple choices, compared with a
+    number from 0 to the most it can count."""
+    others = [s for s in sets if s.kind in (Kind.SINGLE, Kind.MULTI) and s is not first]
+    named = [first]
+    if others:
+        named += draw(st.lists(st.sampled_from(others), max_size=2, unique_by=lambda s: s.code))
+    most = sum(len(s.options) if s.kind is Kind.MULTI else 1 for s in named)
+    op = draw(st.sampled_from([">=", "==", "<", "!=", "<=", ">"]))
+    return f"count({', '.join(s.code for s in named)}) {op} {draw(st.integers(0, most))}"
+
+
+@st.composite
 def atoms(draw, sets: list[OptionSet]) -> str:
     option_set = draw(st.sampled_from(sets))
     code = option_set.code
     kind = option_set.kind
     if kind is Kind.SINGLE:
         codes = [option.code for option in option_set.options]
-        shape = draw(st.integers(0, 3))
+        shape = draw(st.integers(0, 4))
+        if shape == 4:
+            return draw(counts(sets, option_set))
         if shape < 2:
             return f"{code} {'==' if shape == 0 else '!='} '{draw(st.sampled_from(codes))}'"
         picked = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True))
@@ -114,8 +129,7 @@ def atoms(draw, sets: list[OptionSet]) -> str:
         shape = draw(st.integers(0, 3))
         if shape < 2:
             return f"'{draw(st.sampled_from(codes))}' {'in' if shape == 0 else 'not in'} {code}"
-        op = draw(st.sampled_from([">=", "==", "<", "!="]))
-        return f"count({code}) {op} {draw(st.integers(0, len(codes)))}"
+        return draw(counts(sets, option_set))
     if kind is Kind.NUMBER:
         numbers = [s for s in sets if s.kind is Kind.NUMBER]
         other = draw(st.sampled_from(numbers))
@@ -243,3 +257,15 @@ def _choosable(option_set: OptionSet) -> list:
     if option_set.kind is Kind.TEXT and option_set.required:
         values = [value for value in values if value]
     return values
+
+
+@st.composite
+def models_counting_single_choices(draw) -> ProductModel:
+    """A random model with one more rule: a ``count()`` that names a single choice."""
+    model = draw(models(min_sets=2))
+    singles = [s for s in model.option_sets if s.kind is Kind.SINGLE]
+    assume(singles)
+    counted = draw(counts(list(model.option_sets), draw(st.sampled_from(singles))))
+    when = draw(st.sampled_from(["", draw(conditions(list(model.option_sets), 1))]))
+    rule = Rule(f"r{len(model.rules)}", counted, when)
+    return ProductModel(model.code, model.option_sets, (*model.rules, rule), model.tables)

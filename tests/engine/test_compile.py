@@ -157,3 +157,29 @@ def test_size_limits_are_checked_at_compile_with_the_limit_named():
     with pytest.raises(ModelError, match=r"bytes compiled, over the limit of 1,000 \(limit max_bytes\)"):
         compile_model(model, CompileLimits(max_bytes=1000))
     assert compile_model(model).nvars > 300
+
+
+def test_count_over_optional_single_choices_needs_no_counter_of_its_own():
+    """``count()`` of a single choice is one unless it is none, read off its literal for none: "at
+    most two of these three extras" adds a rule's diagram, not a variable per set."""
+    extras = tuple(
+        OptionSet(
+            code,
+            code.title(),
+            Kind.SINGLE,
+            required=False,
+            options=(Option("basic", "Basic"), Option("deluxe", "Deluxe")),
+        )
+        for code in ("rack", "basket", "bell")
+    )
+    plain = compile_model(ProductModel("m", extras))
+    counted = compile_model(
+        ProductModel("m", extras, (Rule("two_extras", "count(rack, basket, bell) <= 2"),))
+    )
+    assert counted.nvars - plain.nvars < 8
+    configurator = Configurator(counted)
+    bell = configurator.guide({"rack": "basic", "basket": "deluxe"}).option_sets[2]
+    assert [value.selectable for value in bell.values] == [False, False] and bell.none_selectable
+    assert [choice.option_set for choice in bell.values[0].reason.choices] == ["rack", "basket"]
+    assert not configurator.validate({"rack": "basic", "basket": "deluxe", "bell": "basic"}).consistent
+    assert configurator.validate({"rack": "basic", "bell": None}).valid

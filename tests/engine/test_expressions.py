@@ -99,6 +99,13 @@ SETS = {
             "a condition must be true or false, this is a single choice at column 1",
         ),
         ("('a', 'b')", "misplaced_tuple", "a tuple can only follow 'in' or 'not in' at column 1"),
+        (
+            "count(frame, width) > 1",
+            "wrong_type",
+            "count() needs a single choice or a multiple choice, not a number at column 14",
+        ),
+        ("len(frame) > 1", "wrong_type", "len() needs a text, not a single choice at column 5"),
+        ("count() > 1", "wrong_argument_count", "count() takes at least 1 argument, got 0 at column 1"),
     ],
 )
 def test_invalid_conditions_name_the_fault(source, code, message):
@@ -116,6 +123,14 @@ def test_invalid_conditions_name_the_fault(source, code, message):
         ("width * height <= 20000", {"width": Decimal(100), "height": Decimal(150)}, True),
         ("width * height <= 20000", {"width": Decimal(100), "height": Decimal(250)}, False),
         ("count(accessories) > 1", {"accessories": frozenset({"rack", "bell"})}, True),
+        ("count(frame) == 1", {"frame": "steel"}, True),
+        ("count(frame) == 0", {"frame": None}, True),
+        (
+            "count(frame, accessories) == 3",
+            {"frame": "carbon", "accessories": frozenset({"rack", "bell"})},
+            True,
+        ),
+        ("count(frame, accessories) <= 1", {"frame": None, "accessories": frozenset({"bell"})}, True),
         ("1 <= width <= 5", {"width": Decimal(3)}, True),
         ("1 <= width <= 5", {"width": Decimal(6)}, False),
         ("gift == True", {"gift": True}, True),

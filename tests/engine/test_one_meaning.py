@@ -126,20 +126,26 @@ SLOW = [
 ]
 
 
+def model_check(relative: str, imported, compiled):
+    """An independent check that a complete configuration of a shared model is valid: the model's
+    rules and tables evaluated in Python and, for a DIMACS file, the file's own clauses."""
+    valid = evaluates_valid(compiled)
+    if not relative.endswith(".dimacs"):
+        return valid
+    from pysat.solvers import Solver
+
+    _, cnf, features = dimacs_reference(relative, imported=(imported, compiled))
+    solver = Solver(name="cadical153", bootstrap_with=cnf.clauses)
+
+    def valid_by_the_file(values: dict) -> bool:
+        return valid(values) and solver.solve(assumptions=feature_assumptions(values, features))
+
+    return valid_by_the_file
+
+
 def walk_real_model(relative: str, walks: int) -> None:
-    if relative.endswith(".dimacs"):
-        compiled, cnf, features = dimacs_reference(relative)
-        from pysat.solvers import Solver
-
-        solver = Solver(name="cadical153", bootstrap_with=cnf.clauses)
-        rules = evaluates_valid(compiled)
-
-        def valid(values: dict) -> bool:
-            return rules(values) and solver.solve(assumptions=feature_assumptions(values, features))
-
-    else:
-        _, compiled = imported_model(relative)
-        valid = evaluates_valid(compiled)
+    imported, compiled = imported_model(relative)
+    valid = model_check(relative, imported, compiled)
     configurator = Configurator(compiled)
     rng = random.Random(relative)
     for index in range(walks):

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from configurator.engine import Configurator, EngineError, analyse, compile_model
 from configurator.engine.model import Kind
 
-from .reference import Reference
-from .strategies import models, selections
+from .reference import Reference, evaluate
+from .strategies import models, models_counting_single_choices, selections
 
 #: ENGINE_EXAMPLES=2000 for a deeper run; the default keeps the suite quick.
 SETTINGS = settings(
@@ -39,8 +39,8 @@ def reference(model) -> Reference:
 
 
 @st.composite
-def cases(draw, count: int = 3):
-    model = draw(models())
+def cases(draw, count: int = 3, model_strategy: st.SearchStrategy | None = None):
+    model = draw(models() if model_strategy is None else model_strategy)
     configs = reference(model).configs
     assume(configs or draw(st.integers(0, 4)) == 0)  # some unsatisfiable models, not too many
     return model, [draw(selections(model, configs)) for _ in range(count)]
@@ -69,7 +69,10 @@ def as_dict(choices) -> dict:
 @SETTINGS
 @given(cases())
 def test_validation_matches_the_oracle(case):
-    model, selection_list = case
+    assert_validation_matches_the_oracle(*case)
+
+
+def assert_validation_matches_the_oracle(model, selection_list) -> None:
     configurator, ref = setup(model)
     for chosen in [{}, *selection_list]:
         validation = configurator.validate(chosen)
@@ -111,7 +114,19 @@ def _constraint_sets(ref: Reference, code: str) -> tuple[str, ...]:
 @SETTINGS
 @given(cases())
 def test_guidance_is_exact(case):
-    model, selection_list = case
+    assert_guidance_is_exact(*case)
+
+
+@SETTINGS
+@given(cases(model_strategy=models_counting_single_choices()))
+def test_count_over_single_choices_agrees_with_the_oracle(case):
+    """``count()`` naming single choices (one when it has an option, none at none), alone or with
+    other sets: validation and guidance as the brute-force oracle reads the rule."""
+    assert_validation_matches_the_oracle(*case)
+    assert_guidance_is_exact(*case)
+
+
+def assert_guidance_is_exact(model, selection_list) -> None:
     configurator, ref = setup(model)
     for chosen in [{}, *selection_list]:
         guidance = configurator.guide(chosen, explain=False)
@@ -397,9 +412,9 @@ def test_analysis_matches_the_oracle(model):
     never, contradicting, redundant = set(), set(), set()
     for rule, when, _require in ref.rules:
         without = [c for c in ref.all_configs if ref.valid(c, [rule.code])]
-        if when is not None and not any(when.evaluate(c) for c in ref.configs):
+        if when is not None and not any(evaluate(when, c) for c in ref.configs):
             never.add(rule.code)
-            if any(when.evaluate(c) for c in without):
+            if any(evaluate(when, c) for c in without):
                 contradicting.add(rule.code)
         if all(ref.holds(rule.code, c) for c in without):
             redundant.add(rule.code)

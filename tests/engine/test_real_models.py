@@ -350,12 +350,14 @@ def test_renault_walks_end_in_valid_complete_configurations(renault):
 # -- DIMACS: the file's own clauses ---------------------------------------------------------------
 
 
-def dimacs_reference(relative: str, groups: bool = True):
+def dimacs_reference(relative: str, groups: bool = True, imported: tuple | None = None):
+    """(compiled, the file's CNF read by PySAT, DIMACS variable -> the importer's literal);
+    ``imported``: the file already imported (with its groups), so it is not imported twice."""
     from products.importers.dimacs import parse_dimacs
     from products.importers.formula import FALSE, TRUE, Lit
 
     path = shared(relative)
-    imported, compiled = imported_model(relative, groups=groups)
+    imported, compiled = imported or imported_model(relative, groups=groups)
     cnf = CNF(from_file=str(path))  # PySAT's reader, not ours
     names = parse_dimacs(path.read_text(), path.name).names
     variable = {names.get(var, f"x{var}"): var for var in range(1, cnf.nv + 1)}

@@ -32,12 +32,14 @@ _KIND_TYPES = {
     Kind.TEXT: Type.TEXT,
     Kind.BOOLEAN: Type.BOOL,
 }
-_FUNCTION_ARGUMENTS = {
-    "count": Type.SET,
-    "len": Type.TEXT,
-    "min": Type.NUMBER,
-    "max": Type.NUMBER,
-    "abs": Type.NUMBER,
+#: what each function's arguments may be: ``count`` counts the options chosen across single and
+#: multiple choices (a single choice: one when it has an option, none when it is none)
+_FUNCTION_ARGUMENTS: dict[str, tuple[Type, ...]] = {
+    "count": (Type.SYMBOL, Type.SET),
+    "len": (Type.TEXT,),
+    "min": (Type.NUMBER,),
+    "max": (Type.NUMBER,),
+    "abs": (Type.NUMBER,),
 }
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 
@@ -95,9 +97,12 @@ class _Checker:
         self.fail(node, "a tuple can only follow 'in' or 'not in'", code="misplaced_tuple")
 
     def visit_Call(self, node: Call) -> Type:
-        expected = _FUNCTION_ARGUMENTS[node.function]
+        accepted = _FUNCTION_ARGUMENTS[node.function]
         for arg in node.args:
-            self.expect(arg, expected, f"{node.function}()")
+            found = self.visit(arg)
+            if found not in accepted:
+                needed = " or ".join(f"a {kind}" for kind in accepted)
+                self.fail(arg, f"{node.function}() needs {needed}, not a {found}", code="wrong_type")
         return Type.NUMBER
 
     def visit_Not(self, node: Not) -> Type:

@@ -101,8 +101,10 @@ class TupleLiteral(Node):
         return f"TupleLiteral({list(self.items)!r})"
 
 
-def _count(value: frozenset) -> Decimal:
-    return Decimal(len(value))
+def _count(*chosen: frozenset | str | None) -> Decimal:
+    """The options chosen across single and multiple choices: a single choice counts one when it
+    has an option, none when it is none."""
+    return Decimal(sum(len(value) if isinstance(value, frozenset) else value is not None for value in chosen))
 
 
 def _length(value: str) -> Decimal:
@@ -111,7 +113,7 @@ def _length(value: str) -> Decimal:
 
 #: name -> (implementation, minimum arguments, maximum arguments or None)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
-    "count": (_count, 1, 1),
+    "count": (_count, 1, None),
     "len": (_length, 1, 1),
     "min": (min, 2, None),
     "max": (max, 2, None),

@@ -232,7 +232,7 @@ class _Parser:
         if len(args) < minimum or (maximum is not None and len(args) > maximum):
             expected = str(minimum) if minimum == maximum else f"at least {minimum}"
             raise ExpressionError(
-                f"{name.text}() takes {expected} argument{'s' if expected != '1' else ''}, got {len(args)}",
+                f"{name.text}() takes {expected} argument{'' if minimum == 1 else 's'}, got {len(args)}",
                 source=self.source,
                 position=name.position,
                 code="wrong_argument_count",
