@@ -93,7 +93,7 @@ def bench_product(name: str, document: dict, client, count: int, rng: random.Ran
 
     def endpoint(body):
         response = client.post(f"/api/products/{name}/configure", body, format="json")
-        assert response.status_code == 200 and response.json()["price"]["final"], response.content[:300]
+        assert response.status_code == 200 and response.json()["price"]["total"], response.content[:300]
 
     for case, body in list(zip(cases, bodies, strict=True))[:30]:  # warm both paths
         configure(case)
