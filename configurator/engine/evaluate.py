@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .compile import ConstraintInfo
+from .compile import ClauseLiteral, ConstraintInfo
 from .expressions.nodes import (
     ARITHMETIC,
     COMPARISONS,
@@ -31,6 +31,8 @@ def holds(constraint: ConstraintInfo, config: Mapping[str, Any]) -> bool:
     kind = constraint.kind
     if kind == "table":
         return _listed(constraint, config) != constraint.forbidden
+    if constraint.literals:
+        return any(_literal_holds(literal, config) for literal in constraint.literals)
     if kind == "rule":
         if constraint.when is not None and not constraint.when.evaluate(config):
             return True
@@ -38,6 +40,11 @@ def holds(constraint: ConstraintInfo, config: Mapping[str, Any]) -> bool:
         return bool(constraint.require.evaluate(config))
     size = len(config[constraint.option_sets[0]])
     return constraint.minimum <= size <= constraint.maximum
+
+
+def _literal_holds(literal: ClauseLiteral, config: Mapping[str, Any]) -> bool:
+    code, value, membership, positive = literal
+    return ((value in config[code]) if membership else (config[code] == value)) is positive
 
 
 Check = Callable[[Mapping[str, Any]], bool]
@@ -54,7 +61,8 @@ def all_hold(constraints: Sequence[ConstraintInfo]) -> Check:
     names: dict[str, Any] = {"holds": holds, "_listed": _listed}
     parts = [_constraint_source(constraint, names) for constraint in constraints]
     source = f"lambda c: {' and '.join(parts) if parts else 'True'}"
-    check: Check = eval(compile(source, "<constraints>", "eval"), names)  # noqa: S307 - our own source
+    # the source is ours: names of constants, set codes as repr() literals, the model's operators
+    check: Check = eval(compile(source, "<constraints>", "eval"), names)
     return check
 
 
@@ -66,6 +74,8 @@ def _constant(value: Any, names: dict[str, Any]) -> str:
 
 def _constraint_source(constraint: ConstraintInfo, names: dict[str, Any]) -> str:
     kind = constraint.kind
+    if constraint.literals:
+        return f"({' or '.join(_literal_source(literal, names) for literal in constraint.literals)})"
     try:
         if kind == "rule":
             assert constraint.require is not None
@@ -81,6 +91,14 @@ def _constraint_source(constraint: ConstraintInfo, names: dict[str, Any]) -> str
     except _Unsupported:
         pass
     return f"holds({_constant(constraint, names)}, c)"
+
+
+def _literal_source(literal: ClauseLiteral, names: dict[str, Any]) -> str:
+    code, value, membership, positive = literal
+    constant = _constant(value, names)
+    if membership:
+        return f"({constant} {'in' if positive else 'not in'} c[{code!r}])"
+    return f"(c[{code!r}] {'==' if positive else '!='} {constant})"
 
 
 class _Unsupported(Exception):
@@ -117,6 +135,11 @@ def _source(node: Node, names: dict[str, Any], depth: int) -> str:
 def violated(constraint: ConstraintInfo, config: Mapping[str, Any]) -> bool:
     """Whether a constraint is false for every value of the sets missing from ``config``."""
     kind = constraint.kind
+    if constraint.literals:
+        # false for every value of the missing sets: every literal is known, and false
+        return all(
+            literal[0] in config and not _literal_holds(literal, config) for literal in constraint.literals
+        )
     if kind == "rule":
         when = True if constraint.when is None else kleene(constraint.when, config)
         if when is False:

@@ -31,7 +31,8 @@ def test_no_constraint_always_holds():
 
 def test_an_expression_too_deep_to_generate_is_still_checked():
     sets = tuple(OptionSet(f"b{index}", f"B{index}", Kind.BOOLEAN) for index in range(3))
-    colour = OptionSet("colour", "Colour", Kind.SINGLE, options=(Option("red", "Red"), Option("blue", "Blue")))
+    colours = (Option("red", "Red"), Option("blue", "Blue"))
+    colour = OptionSet("colour", "Colour", Kind.SINGLE, options=colours)
     require = "colour == 'red'"
     for index in range(DEEPEST_GENERATED + 5):
         require = f"(b{index % 3} {'or' if index % 2 else 'and'} {require})"
