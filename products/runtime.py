@@ -45,7 +45,7 @@ ENGINE_FINGERPRINT = _engine_fingerprint()
 
 #: A compiled model of at least this many clauses is moved out of the garbage collector's reach
 #: once loaded (see :func:`_remember`).
-FREEZE_FROM_CLAUSES = 10_000
+FREEZE_FROM_CLAUSES = 5_000
 
 _lock = threading.Lock()
 _runtimes: OrderedDict[str, Runtime] = OrderedDict()
