@@ -5,6 +5,7 @@ is an explicit null."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,45 @@ class SelectionsField(serializers.DictField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=SelectionValueField(), **kwargs)
+
+
+class PresentedOutput(serializers.Serializer):
+    """Renders a presenter's dict, which carries every declared field, with a plan made once per
+    serializer: each field's own ``to_representation`` (None stays None), nested presented
+    serializers the same way, and a value that field would return unchanged (a bool for a boolean
+    field, a str for a text field, an int for an integer field) as it is. The output is DRF's
+    field-by-field rendering (a test compares the two on real answers), without its attribute
+    lookup per field and value: the hundreds of option sets and thousands of values of a big
+    model took ~40 ms that way."""
+
+    _plan: list[tuple[str, Callable[[Any], Any], type | None]] | None = None
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if not isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = [(field.field_name, *_renderer(field)) for field in self._readable_fields]
+        return {
+            name: value if (value := instance[name]) is None or type(value) is unchanged else render(value)
+            for name, render, unchanged in plan
+        }
+
+
+#: field classes whose ``to_representation`` returns a value of this exact type unchanged
+_UNCHANGED: dict[type, type] = {
+    serializers.BooleanField: bool,
+    serializers.CharField: str,
+    serializers.IntegerField: int,
+}
+
+
+def _renderer(field: serializers.Field) -> tuple[Callable[[Any], Any], type | None]:
+    assert field.source == field.field_name, f"{field.field_name}: a presented field is read by its own name"
+    if isinstance(field, serializers.ListSerializer) and isinstance(field.child, PresentedOutput):
+        render = field.child.to_representation
+        return (lambda items: [render(item) for item in items]), None
+    return field.to_representation, _UNCHANGED.get(type(field))
 
 
 def _nullable_number(help_text: str) -> serializers.FloatField:
@@ -142,7 +182,7 @@ class ProductionOutput(serializers.Serializer):
 # -- guidance ---------------------------------------------------------------------------------------
 
 
-class ReasonOutput(serializers.Serializer):
+class ReasonOutput(PresentedOutput):
     """One part of an explanation: a choice of the customer's, or a constraint."""
 
     type = serializers.ChoiceField(choices=["choice", "rule", "table", "count"])
@@ -160,7 +200,7 @@ class ValueCodeField(serializers.JSONField):
     """An option code, or true/false for a yes/no set."""
 
 
-class ValueOutput(serializers.Serializer):
+class ValueOutput(PresentedOutput):
     code = ValueCodeField(help_text="An option code, or true/false for a yes/no set.")
     selectable = serializers.BooleanField(help_text="Choosing it now still leads to a valid configuration.")
     selected = serializers.BooleanField()
@@ -172,7 +212,7 @@ class ValueOutput(serializers.Serializer):
     )
 
 
-class OptionSetGuidanceOutput(serializers.Serializer):
+class OptionSetGuidanceOutput(PresentedOutput):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=OptionSetKind.choices)

@@ -53,11 +53,18 @@ def analyse(
         if constraint.kind != "rule":
             continue
         others = [selector for selector in selectors if selector != constraint.selector]
-        if constraint.when is not None and not backend.solve([*selectors, constraint.when_lit]):
+        if constraint.clause:
+            # the clause's when is the conjunction of its first literals negated
+            when = [-lit for lit in constraint.clause[: constraint.when_count]]
+            falsified = [-lit for lit in constraint.clause]
+        else:
+            when = [constraint.when_lit]
+            falsified = [constraint.when_lit, -constraint.require_lit]
+        if constraint.when is not None and not backend.solve([*selectors, *when]):
             never.append(constraint.code)
-            if backend.solve([*others, constraint.when_lit]):
+            if backend.solve([*others, *when]):
                 contradicting_rules.append(constraint.code)
-        if not backend.solve([*others, constraint.when_lit, -constraint.require_lit]):
+        if not backend.solve([*others, *falsified]):
             redundant.append(constraint.code)
     return Analysis(
         True,

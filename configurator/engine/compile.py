@@ -114,6 +114,17 @@ class ConstraintInfo:
     #: count limits: the smallest and largest number of options
     minimum: int = 0
     maximum: int = 0
+    #: a rule that is one clause (``when`` a conjunction of literals, ``require`` a disjunction): its
+    #: CNF literals, the first ``when_count`` of them the negated ``when`` literals; and each literal
+    #: as (option set, value, membership, positive) to evaluate it without the expression
+    clause: tuple[int, ...] = ()
+    when_count: int = 0
+    literals: tuple[ClauseLiteral, ...] = ()
+
+
+#: (option set, value, membership, positive): the set has the value (a multiple choice: the option is
+#: in it, ``membership``), or has not when ``positive`` is False
+ClauseLiteral = tuple[str, Any, bool, bool]
 
 
 @dataclass(slots=True)
@@ -379,6 +390,25 @@ class _Compiler:
         names = require.names() | (when.names() if when is not None else frozenset())
         option_sets = tuple(sorted(names, key=lambda code: self.sets[code].index))
         message = rule.message or rule_message(self.option_sets, rule.when, rule.require)
+        clause = self.clause(when, require)
+        if clause is not None:
+            # one clause with the selector: no gate variables, and evaluated literal by literal
+            lits, literals, when_count = clause
+            info = ConstraintInfo(
+                rule.code,
+                "rule",
+                message,
+                option_sets,
+                self.cnf.new_var(),
+                when=when,
+                require=require,
+                clause=lits,
+                when_count=when_count,
+                literals=literals,
+            )
+            self.cnf.add([-info.selector, *lits])
+            self.constraints.append(info)
+            return
         try:
             when_lit = self.lit(when) if when is not None else TRUE
             require_lit = self.lit(require)
@@ -402,6 +432,63 @@ class _Compiler:
             require_lit=require_lit,
         )
         self.add_constraint(info, self.cnf.or_([-when_lit, require_lit]))
+
+    def clause(
+        self, when: Node | None, require: Node
+    ) -> tuple[tuple[int, ...], tuple[ClauseLiteral, ...], int] | None:
+        """The rule as one clause when it is one: ``when`` none or a conjunction of literals,
+        ``require`` a disjunction of literals or a negated conjunction; a literal is a yes/no set,
+        ``set == 'option'`` of a single choice, ``'option' in set`` of a multiple choice, or one of
+        them negated. Returns its CNF literals, the literals to evaluate and how many come from
+        ``when``; None for any other rule."""
+        parts = [] if when is None else [(node, False) for node in _operands(when, "and")]
+        when_count = len(parts)
+        if isinstance(require, Not) and isinstance(require.operand, BoolOp) and require.operand.op == "and":
+            parts += [(node, False) for node in require.operand.operands]
+        else:
+            parts += [(node, True) for node in _operands(require, "or")]
+        lits: list[int] = []
+        literals: list[ClauseLiteral] = []
+        for node, sign in parts:
+            found = self.clause_literal(node)
+            if found is None:
+                return None
+            lit, (code, value, membership, positive) = found
+            lits.append(lit if sign else -lit)
+            literals.append((code, value, membership, positive is sign))
+        return tuple(lits), tuple(literals), when_count
+
+    def clause_literal(self, node: Node) -> tuple[int, ClauseLiteral] | None:
+        positive = True
+        while isinstance(node, Not):
+            node, positive = node.operand, not positive
+        if isinstance(node, Name):
+            encoding = self.sets.get(node.code)
+            if encoding is None or encoding.kind is not Kind.BOOLEAN:
+                return None
+            lit = encoding.direct.lits[1]
+            return (lit if positive else -lit), (node.code, True, False, positive)
+        if not isinstance(node, Compare):
+            return None
+        if node.op in ("==", "!="):
+            name, value = (node.left, node.right) if isinstance(node.left, Name) else (node.right, node.left)
+            membership = False
+        elif node.op in ("in", "not in"):
+            name, value = node.right, node.left
+            membership = True
+        else:
+            return None
+        if not isinstance(name, Name) or not isinstance(value, Literal) or not isinstance(value.value, str):
+            return None
+        encoding = self.sets[name.code]
+        if encoding.kind is not (Kind.MULTI if membership else Kind.SINGLE):
+            return None
+        index = encoding.value_index.get(value.value)
+        if index is None:
+            return None
+        lit = encoding.option_lits[index] if membership else encoding.direct.lits[index]
+        positive = positive is (node.op in ("==", "in"))
+        return (lit if positive else -lit), (name.code, value.value, membership, positive)
 
     def encode_table(self, table: Table) -> None:
         variables = [self.sets[code].domain for code in table.option_sets]
@@ -737,3 +824,7 @@ __all__ = [
     "SetEncoding",
     "compile_model",
 ]
+
+
+def _operands(node: Node, op: str) -> tuple[Node, ...]:
+    return node.operands if isinstance(node, BoolOp) and node.op == op else (node,)

@@ -11,7 +11,7 @@ from typing import Any
 from .cnf import TRUE, DirectVar
 from .compile import CompiledModel, ConstraintInfo, SetEncoding
 from .errors import SelectionError
-from .evaluate import holds
+from .evaluate import Check, all_hold
 from .model import Kind, Value
 from .precomputed import Precomputed
 from .results import ConstraintRef
@@ -97,6 +97,8 @@ class Session:
                 if abs(lit) != TRUE:
                     self.set_of_var[abs(lit)] = encoding.code
         self._distance_cache: dict[frozenset[str], list[int]] = {}
+        #: per set, a compiled check of the constraints that read it (made on first use)
+        self._change_checks: dict[str, Check] = {}
         #: the last witness decoded from the solver, with the solver's model
         self.last_model: tuple[Config, list[int]] | None = None
         #: for each set, the sets whose values decide whether a change of it keeps a configuration
@@ -208,8 +210,12 @@ class Session:
 
     def is_valid_change(self, config: Mapping[str, Any], code: str) -> bool:
         """Whether every constraint that reads ``code`` holds (the rest are known to hold)."""
-        constraints = self.compiled.constraints
-        return all(holds(constraints[index], config) for index in self.compiled.set_index[code].constraints)
+        check = self._change_checks.get(code)
+        if check is None:
+            constraints = self.compiled.constraints
+            check = all_hold([constraints[index] for index in self.compiled.set_index[code].constraints])
+            self._change_checks[code] = check
+        return check(config)
 
     def solve(
         self,

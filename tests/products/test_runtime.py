@@ -3,6 +3,7 @@ named by the engine's fingerprint and the document's checksum; never a stale or 
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
@@ -111,3 +112,29 @@ def test_an_unwritable_cache_folder_still_answers(bike, settings, tmp_path, capl
         answer = runtime.runtime_get(checksum=digest, load_document=load)
     assert answer.compiled.model.code == "city-bike"
     assert "Could not cache the compiled model" in caplog.text
+
+
+@pytest.fixture
+def unfrozen():
+    yield
+    gc.unfreeze()
+
+
+def test_a_big_model_read_from_disk_is_out_of_the_collectors_reach(bike, monkeypatch, unfrozen):
+    digest, load = bike
+    runtime.runtime_get(checksum=digest, load_document=load)
+    runtime.compiled_cache_clear()
+    monkeypatch.setattr(runtime, "FREEZE_FROM_CLAUSES", 0)
+    loaded = runtime.runtime_get(checksum=digest, load_document=load)
+    walked = {id(item) for item in gc.get_objects()}
+    assert id(loaded.compiled.clauses) not in walked
+    assert id(loaded.compiled.model) not in walked
+
+
+def test_a_small_model_stays_with_the_collector(bike, unfrozen):
+    digest, load = bike
+    loaded = runtime.runtime_get(checksum=digest, load_document=load)
+    assert len(loaded.compiled.clauses) < runtime.FREEZE_FROM_CLAUSES
+    walked = {id(item) for item in gc.get_objects()}
+    assert id(loaded.compiled.clauses) in walked
+    assert id(loaded.compiled.model) in walked
