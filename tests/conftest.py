@@ -55,6 +55,15 @@ def _model_cache_dir(settings, tmp_path_factory):
     settings.ATELIER_QUEUE_DAYS_SECONDS = 0
 
 
+@pytest.fixture
+def not_precomputed(settings, tmp_path):
+    """Products published in the test have no precomputed explanations, so the request-time
+    explanation budget applies: none are made while publishing, and none made by an earlier test
+    for a model with the same checksum are found in the shared model cache."""
+    settings.ATELIER_PRECOMPUTE_INLINE_BYTES = 0
+    settings.ATELIER_MODEL_CACHE_DIR = str(tmp_path / "models")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters, cached analyses and configure answers never leak from one test into the

@@ -220,8 +220,16 @@ def _answer_key(
     *, product_id: int, product_code: str, version: int | None, checksum: str, staff: bool, body: bytes
 ) -> bytes:
     """A digest of every input of an answer but the time-varying ones: the version's model (its
-    checksum), the product, who asks, the explanation budget, and the request body as sent."""
-    inputs = [product_id, product_code, version, checksum, staff, settings.ATELIER_EXPLAIN_BUDGET_MS]
+    checksum), the product, who asks, the explanation bounds, and the request body as sent."""
+    inputs = [
+        product_id,
+        product_code,
+        version,
+        checksum,
+        staff,
+        settings.ATELIER_EXPLAIN_BUDGET_MS,
+        settings.ATELIER_EXPLAIN_SAFETY_MS,
+    ]
     return hashlib.sha256(json.dumps(inputs).encode() + b"\n" + body).digest()
 
 

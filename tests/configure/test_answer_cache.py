@@ -136,7 +136,7 @@ def test_a_ttl_memo_computes_once_per_period_and_always_at_zero():
     assert memo.get("k", compute, seconds=3600) == 4
 
 
-def test_an_answer_cut_short_by_the_explanation_budget_is_not_kept(api_client, db, settings):
+def test_an_answer_cut_short_by_the_explanation_budget_is_not_kept(api_client, db, settings, not_precomputed):
     chain_product()
     settings.ATELIER_EXPLAIN_BUDGET_MS = 0.000001
     request = {"selections": {"a": "x"}}

@@ -204,8 +204,9 @@ def chain_product():
     return product_import(document=document, publish=True)
 
 
-def test_past_the_explanation_budget_values_come_unexplained_and_explain_gives_each(api_client, db, settings):
-    settings.ATELIER_PRECOMPUTE_INLINE_BYTES = 0  # its explanations not precomputed yet: the budget applies
+def test_past_the_explanation_budget_values_come_unexplained_and_explain_gives_each(
+    api_client, db, settings, not_precomputed
+):
     chain_product()
     selections = {"a": "x"}
     full = configure(api_client, "chain", selections=selections)
