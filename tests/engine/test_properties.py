@@ -345,8 +345,16 @@ def test_complete_starts_from_the_effective_configuration_then_is_cheapest(case)
             reason = as_dict(addition.reason.choices)
             named = {constraint.code for constraint in addition.reason.constraints}
             off = [c for c in ref.constraint_codes() if c not in named]
-            # a multiple choice in the reason with other than its ticked options is taken exactly
-            exact = {k for k, v in reason.items() if ref.sets[k].kind is Kind.MULTI and v != chosen[k]}
+            # a multiple choice in the reason is taken exactly when it has other than its ticked
+            # options, or when the other choices as made (ticked options at least) do not rule this
+            # one out as ticked: then the reason is the other multiple choices as taken
+            others = {k: v for k, v in chosen.items() if k != code}
+            as_made = not [c for c in ref.completions(others) if c[code] == value]
+            exact = {
+                k
+                for k, v in reason.items()
+                if ref.sets[k].kind is Kind.MULTI and (v != chosen[k] or not as_made)
+            }
             assert not [
                 c
                 for c in ref.completions(reason, constraints_off=off)
