@@ -18,8 +18,12 @@ How work moves (README "The factory"):
   does nothing), runs the stage's quality checkpoint and moves the lot on: next stage, rework,
   scrap and remake, or completed. Every step writes the order's event in the same transaction.
 
-Work centre dispatches run in transactions of their own, after the finish that frees a slot has
-committed: a transaction never holds two work centre locks, so two finishes cannot deadlock."""
+A finish (and a job's start) dispatches the work centre it freed and the one its lot moves to in
+its own transaction, so a stage task commits once; it takes those work centres' locks only when no
+other transaction holds them (``SKIP LOCKED``), so it never waits for a work centre while it holds
+its lot's rows and two finishes cannot deadlock. A work centre it skipped is dispatched in a
+transaction of its own once it has committed (waiting there for the lock), as the periodic wake
+and a redelivered finish do."""
 
 from __future__ import annotations
 
@@ -52,7 +56,7 @@ from products.models import ProductVersion
 from products.runtime import runtime_get
 
 from .clock import real_due, stage_times
-from .loading import route_stages_current
+from .loading import route_stages_current, routes_current
 from .models import (
     Batch,
     BatchPolicy,
@@ -87,13 +91,8 @@ class FactoryError(Exception):
 
 def route_for_order(*, order: Order) -> Route:
     """The product's own route for the order's production mode, else that mode's default route."""
-    routes = {
-        route.product_id: route
-        for route in Route.objects.filter(
-            Q(product=order.product_id) | Q(product__isnull=True), mode=order.production_mode
-        )
-    }
-    route = routes.get(order.product_id) or routes.get(None)
+    routes = routes_current()
+    route = routes.get((order.product_id, order.production_mode)) or routes.get((None, order.production_mode))
     if route is None:
         raise FactoryError(f"No {order.production_mode} route for {order.product.code} and no default route.")
     return route
@@ -148,9 +147,11 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         job = Job.objects.create(order=order, route=route, operations=operations, created_at=now)
         if order.production_mode == ProductionMode.BATCH:
             _batch_join(job=job, order=order, stages=stages, now=now)
+            wanted = _waiting_centres(jobs=[job])
         else:
-            _lot_enqueue(jobs=[job], stage=_first_stage(stages, [job]), now=now)
-        wanted = _waiting_centres(jobs=[job])
+            first = _first_stage(stages, [job])
+            _lot_enqueue(jobs=[job], stage=first, now=now, first_visit=True)
+            wanted = {first.work_centre_id}
         steps = ProductionSteps(order_ids=[])
         dispatched = _work_centres_dispatch_unlocked(work_centre_ids=wanted, now=now, steps=steps)
         steps.write()
@@ -256,7 +257,8 @@ def _batch_release_locked(*, batch: Batch, reason: str, now: datetime) -> bool:
     batch.released_at = now
     batch.save(update_fields=["state", "release_reason", "released_at"])
     jobs = list(batch.jobs.select_related("order").order_by("created_at", "pk"))
-    _lot_enqueue(jobs=jobs, stage=_first_stage(route_stages_current(route_id=batch.route_id), jobs), now=now)
+    first = _first_stage(route_stages_current(route_id=batch.route_id), jobs)
+    _lot_enqueue(jobs=jobs, stage=first, now=now, first_visit=True)
     return True
 
 
@@ -272,13 +274,18 @@ def batches_release_due(*, now: datetime | None = None) -> int:
 # -- stages --------------------------------------------------------------------------------------
 
 
-def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime) -> None:
-    """Each job of the lot to which the stage applies waits for it, as a new attempt."""
-    attempts = dict(
-        WorkItem.objects.filter(job__in=jobs, stage=stage)
-        .values("job")
-        .annotate(last=Max("attempt"))
-        .values_list("job", "last")
+def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime, first_visit: bool = False) -> None:
+    """Each job of the lot to which the stage applies waits for it, as a new attempt (the first,
+    without asking, when the caller knows no job of the lot reached the stage before)."""
+    attempts = (
+        {}
+        if first_visit
+        else dict(
+            WorkItem.objects.filter(job__in=jobs, stage=stage)
+            .values("job")
+            .annotate(last=Max("attempt"))
+            .values_list("job", "last")
+        )
     )
     WorkItem.objects.bulk_create(
         WorkItem(
@@ -517,7 +524,10 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
             if moved_to is None:
                 _lot_complete(jobs=jobs, batch=batch, now=now, steps=steps)
             else:
-                _lot_enqueue(jobs=jobs, stage=moved_to, now=now)
+                # Stages are visited in route order and rework goes back, so a lot whose first
+                # attempt at this stage passed has never been further along the route.
+                first_visit = all(item.attempt == 1 for item in items)
+                _lot_enqueue(jobs=jobs, stage=moved_to, now=now, first_visit=first_visit)
         elif decision == InspectionDecision.REWORK:
             assert checkpoint is not None  # only a checkpoint's inspection orders rework
             moved_to = checkpoint.rework_stage
