@@ -254,6 +254,9 @@ def main() -> None:
     noop_rate = args.noop / (time.perf_counter() - start)
     stop([worker])
     print(f"raw no-op tasks/s (one worker):       {noop_rate:9.1f}")
+    round_trip, commit = database_floor()
+    print(f"PostgreSQL round trip (SELECT 1):     {round_trip:9.2f} ms")
+    print(f"PostgreSQL one-row update, committed: {commit:9.2f} ms")
 
     port = free_port()
     web = start_web(env, folder, port, args.web_workers)
@@ -326,6 +329,27 @@ def main() -> None:
     for when, values in rss.items():
         print(f"RSS MB {when + ':':24s}" + _rss(values))
     print(f"logs: {folder}")
+
+
+def database_floor(times: int = 300) -> tuple[float, float]:
+    """Milliseconds of a query's round trip and of a one-row update's transaction through Django,
+    as a stage task pays them (what bounds it: a task's queries and its commit)."""
+    from django.db import connection, transaction
+
+    from manufacturing.models import SimulationClock
+
+    SimulationClock.objects.get_or_create(pk=1)
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        for _ in range(times):
+            cursor.execute("SELECT 1")
+        round_trip = (time.perf_counter() - start) / times
+    start = time.perf_counter()
+    for _ in range(times):
+        with transaction.atomic():
+            SimulationClock.objects.filter(pk=1).update(scale=0)
+    commit = (time.perf_counter() - start) / times
+    return 1000 * round_trip, 1000 * commit
 
 
 def rss_all(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
