@@ -1,7 +1,7 @@
 """Benchmark the Celery factory: real workers on Redis and PostgreSQL, at ATELIER_SIM_TIME_SCALE=0.
 
     .venv/bin/python benchmarks/bench_factory.py [--orders 1000] [--round 1000] [--noop 2000]
-        [--clients 6] [--web-workers 3]
+        [--soak-minutes M] [--clients 6] [--web-workers 3]
         [--database postgres://postgres@127.0.0.1:5432/atelier_bench_factory]
         [--broker redis://127.0.0.1:6379/3]
 
@@ -9,14 +9,17 @@ In a fresh database with the demo catalogue and the demo factory (defect probabi
 demo file, so some orders are reworked or remade), the web app under gunicorn:
 
 1. the raw rate: ``--noop`` no-op tasks (Celery's built-in ``celery.accumulate``) through the same
-   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker;
+   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker; and what a
+   stage task pays PostgreSQL: a round trip, and a committed one-row update (waiting for the disk,
+   as every commit does, and not);
 2. the first ``--round`` mixed orders (standard, batch on three setup keys, custom) placed over HTTP
    (``POST /api/orders/`` by ``--clients`` threads) with the ``default`` worker stopped, then it and
    beat started beside one worker per factory queue (standard, batch, custom): orders per second
    and stage tasks per second from the moment the ``default`` worker answers until every order is
    completed, and the stage-task rate as a share of the raw rate (target: 25 % or more);
 3. the soak: rounds of ``--round`` orders placed over HTTP while the factory runs, until
-   ``--orders`` in all (``--orders 10000`` for issue 14's soak), one line per round;
+   ``--orders`` in all (``--orders 10000`` for issue 14's soak), one line per round; no round is
+   started after ``--soak-minutes``;
 4. after every round, a check that nothing was lost or done twice, which stops the run when it
    fails: every order completed (or scrapped and flagged for staff), one completed event per
    completed order, one started and one completed event per work item, one inspected event per
@@ -195,6 +198,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000, help="orders in all")
     parser.add_argument("--round", type=int, default=1000, help="orders per round (the first is timed)")
     parser.add_argument("--noop", type=int, default=2000)
+    parser.add_argument(
+        "--soak-minutes", type=float, default=None, help="start no round after this (the checks still run)"
+    )
     parser.add_argument("--clients", type=int, default=6, help="threads placing orders over HTTP")
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/atelier_bench_factory")
@@ -295,7 +301,7 @@ def main() -> None:
             try:
                 placed = len(all_ids)
                 for number in itertools.count(2):
-                    if placed >= args.orders:
+                    if placed >= args.orders or time.perf_counter() > soak_deadline:
                         break
                     size = min(args.round, args.orders - placed)
                     began = time.perf_counter()
@@ -307,6 +313,7 @@ def main() -> None:
             rounds.put(None)
 
         soak_start = time.perf_counter()
+        soak_deadline = soak_start + 60 * (args.soak_minutes or float("inf"))
         threading.Thread(target=placer, daemon=True).start()
         while (placed_round := rounds.get()) is not None:
             if isinstance(placed_round, BaseException):
@@ -321,6 +328,8 @@ def main() -> None:
                 f"(placed at {placing_rate:.1f}/s over HTTP); RSS MB " + _rss(rss_all(processes)),
                 flush=True,
             )
+        if len(all_ids) < args.orders:
+            print(f"the soak stopped placing after {args.soak_minutes} minutes: {len(all_ids)} orders in all")
         rss["at the end"] = rss_all(processes)
         check_timelines(all_ids)
         if len(all_ids) > args.round:
