@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from configurator.celery import app
@@ -320,10 +320,11 @@ def _waiting_centres(*, jobs: list[Job]) -> set[int]:
 
 def _running_slots(work_centre: WorkCentre) -> int:
     """Lots running: each order alone, each batch once."""
-    counts = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).aggregate(
-        solo=Count("pk", filter=Q(job__batch__isnull=True)), batches=Count("job__batch", distinct=True)
+    batches = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).values_list(
+        "job__batch", flat=True
     )
-    return counts["solo"] + counts["batches"]
+    running = list(batches)
+    return running.count(None) + len(set(running) - {None})
 
 
 def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:

@@ -265,7 +265,11 @@ class ProductionSteps:
         wanted = [order_id for order_id in order_ids if str(order_id) not in self._orders]
         if not wanted:
             return
-        locked = Order.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wanted)
+        locked = (
+            Order.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk__in=wanted)
+            .only("status", "stage", "batch", "updated_at")
+        )
         self._orders.update((str(order.pk), order) for order in locked.order_by("pk"))
 
     def step(
