@@ -1,22 +1,32 @@
 """Benchmark the Celery factory: real workers on Redis and PostgreSQL, at ATELIER_SIM_TIME_SCALE=0.
 
-    .venv/bin/python benchmarks/bench_factory.py [--orders 1000] [--rss-orders 3000] [--noop 2000]
+    .venv/bin/python benchmarks/bench_factory.py [--orders 1000] [--round 1000] [--noop 2000]
+        [--soak-minutes M] [--clients 6] [--web-workers 3]
         [--database postgres://postgres@127.0.0.1:5432/atelier_bench_factory]
         [--broker redis://127.0.0.1:6379/3]
 
 In a fresh database with the demo catalogue and the demo factory (defect probabilities as in the
-demo file, so some orders are reworked or remade):
+demo file, so some orders are reworked or remade), the web app under gunicorn:
 
 1. the raw rate: ``--noop`` no-op tasks (Celery's built-in ``celery.accumulate``) through the same
-   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker;
-2. ``--orders`` mixed orders (standard, batch on three setup keys, custom) placed with the workers
-   stopped, then one worker per queue (default, standard, batch, custom) and beat started: orders
-   per second and stage tasks per second from the moment the ``default`` worker answers until every
-   order is completed, and the stage-task rate as a share of the raw rate (target: 25 % or more);
-3. a check that nothing was lost or done twice: every order completed, one started and one completed
-   event per work item, one inspected event per inspection;
-4. worker memory (RSS of each worker with its pool child) after the first round and after more
-   rounds up to ``--rss-orders`` orders in all (10,000 for the issue's figure).
+   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker; and what a
+   stage task pays PostgreSQL: a round trip, and a committed one-row update (waiting for the disk,
+   as every commit does, and not);
+2. the first ``--round`` mixed orders (standard, batch on three setup keys, custom) placed over HTTP
+   (``POST /api/orders/`` by ``--clients`` threads) with the ``default`` worker stopped, then it and
+   beat started beside one worker per factory queue (standard, batch, custom): orders per second
+   and stage tasks per second from the moment the ``default`` worker answers until every order is
+   completed, and the stage-task rate as a share of the raw rate (target: 25 % or more);
+3. the soak: rounds of ``--round`` orders placed over HTTP while the factory runs, until
+   ``--orders`` in all (``--orders 10000`` for issue 14's soak), one line per round; no round is
+   started after ``--soak-minutes``;
+4. after every round, a check that nothing was lost or done twice, which stops the run when it
+   fails: every order completed (or scrapped and flagged for staff), one completed event per
+   completed order, one started and one completed event per work item, one inspected event per
+   inspection, no work left behind; and at the end every order's timeline in the order of the state
+   machine;
+5. memory: RSS of each worker (with its pool child) and of the web server (gunicorn's master and
+   workers) once started, after the first round and at the end.
 
 The broker's database is emptied first: give it one of its own.
 """
@@ -24,13 +34,21 @@ The broker's database is emptied first: give it one of its own.
 from __future__ import annotations
 
 import argparse
+import http.client
+import itertools
 import json
 import os
+import queue
 import random
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +73,10 @@ SHIPPING = {
 }
 
 
+class BenchmarkFailed(SystemExit):
+    """A check failed: the run stops with the reason (never ``assert``, which ``-O`` removes)."""
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -62,6 +84,12 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_worker(queue: str, env: dict[str, str], folder: str) -> subprocess.Popen:
@@ -79,12 +107,27 @@ def start_beat(env: dict[str, str], folder: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def start_web(env: dict[str, str], folder: str, port: int, workers: int) -> subprocess.Popen:
+    log = open(Path(folder) / "web.log", "w")  # noqa: SIM115 (gunicorn writes it)
+    command = [sys.executable, "-m", "gunicorn", "configurator.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--log-level", "warning"]
+    web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if request(port, "GET", "/api/products/")[0] == 200:
+                return web
+        except OSError:
+            time.sleep(0.2)
+    raise BenchmarkFailed(f"gunicorn did not start: {Path(folder) / 'web.log'}")
+
+
 def wait_ready(app, hostname: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(hostname in reply for reply in app.control.ping(destination=[hostname], timeout=0.5) or []):
             return
-    raise SystemExit(f"worker {hostname} did not answer")
+    raise BenchmarkFailed(f"worker {hostname} did not answer")
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -106,27 +149,60 @@ def broker_idle(client) -> bool:
     return not any(client.llen(queue) for queue in [*QUEUES, "noop"]) and not client.hlen("unacked")
 
 
-def place(customer, count: int, seed: int) -> list:
-    from orders.services import OrderRequest, order_place
+def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        sent = {"Host": "127.0.0.1", **(headers or {})}
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
+
+def place(port: int, token: str, count: int, seed: int, clients: int) -> list[str]:
+    """Place ``count`` mixed orders over HTTP, ``clients`` at a time; answers their ids."""
     generator = random.Random(seed)
     weights, choices = zip(*MIX, strict=True)
-    return [
-        order_place(
-            actor=customer,
-            request=OrderRequest(shipping=SHIPPING, product_code="city-bike", selections=chosen),
-        ).pk
-        for chosen in generator.choices(choices, weights=weights, k=count)
-    ]
+    chosen = generator.choices(choices, weights=weights, k=count)
+
+    def one(selections: dict) -> str:
+        body = {"product": "city-bike", "selections": selections, "shipping": SHIPPING}
+        headers = {"Authorization": f"Token {token}", "Idempotency-Key": str(uuid.uuid4())}
+        status, answer = request(port, "POST", "/api/orders/", body, headers)
+        if status != 201:
+            raise BenchmarkFailed(f"placing an order answered {status}: {answer[:500]!r}")
+        return json.loads(answer)["id"]
+
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(one, chosen))
+
+
+def wait_done(order_ids: list[str]) -> float:
+    """Seconds until every order is completed or scrapped."""
+    from orders.models import Order
+
+    start = time.perf_counter()
+    while Order.objects.filter(pk__in=order_ids).exclude(status__in=["completed", "scrapped"]).exists():
+        time.sleep(0.1)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--orders", type=int, default=1000)
-    parser.add_argument("--rss-orders", type=int, default=3000)
+    parser.add_argument("--orders", type=int, default=1000, help="orders in all")
+    parser.add_argument("--round", type=int, default=1000, help="orders per round (the first is timed)")
     parser.add_argument("--noop", type=int, default=2000)
+    parser.add_argument(
+        "--soak-minutes", type=float, default=None, help="start no round after this (the checks still run)"
+    )
+    parser.add_argument("--clients", type=int, default=6, help="threads placing orders over HTTP")
+    parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/atelier_bench_factory")
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/3"))
     args = parser.parse_args()
@@ -142,6 +218,10 @@ def main() -> None:
         "ATELIER_SIM_TIME_SCALE": "0",
         "ATELIER_OUTBOX_RELAY": "inline",
         "ATELIER_FACTORY_WAKE_SECONDS": "0.5",
+        "ATELIER_ORDER_RATE": "1000000/min",
+        "DEBUG": "false",
+        "SECRET_KEY": "factory-benchmark-only",
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
@@ -150,12 +230,12 @@ def main() -> None:
     django.setup()
     import redis
     from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
 
     from configurator.celery import app
     from manufacturing.documents import DEMO_FACTORY
     from manufacturing.loading import factory_import
     from manufacturing.models import WorkItem
-    from orders.models import Order
     from products.demo import demo_documents
     from products.services import product_import
     from tests.factories import UserFactory
@@ -164,9 +244,10 @@ def main() -> None:
     for document in demo_documents():
         product_import(document=document, publish=True)
     factory_import(document=json.loads(DEMO_FACTORY.read_text()))
-    customer = UserFactory()
+    token = Token.objects.create(user=UserFactory()).key
     client = redis.Redis.from_url(args.broker)
     client.flushdb()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
 
     # 1. The raw rate of a no-op task, one worker, the same broker and settings.
     for _ in range(args.noop):
@@ -179,52 +260,119 @@ def main() -> None:
     noop_rate = args.noop / (time.perf_counter() - start)
     stop([worker])
     print(f"raw no-op tasks/s (one worker):       {noop_rate:9.1f}")
+    round_trip, commit, commit_unflushed = database_floor()
+    print(f"PostgreSQL round trip (SELECT 1):     {round_trip:9.2f} ms")
+    print(f"PostgreSQL one-row update, committed: {commit:9.2f} ms")
+    print(f"  the same, not waiting for the disk: {commit_unflushed:9.2f} ms (synchronous_commit off)")
 
-    # 2. Rounds of mixed orders through the factory, the workers kept running between rounds.
-    started = [start_worker(queue, env, folder) for queue in QUEUES if queue != "default"]
-    started.append(start_beat(env, folder))
-    for queue in QUEUES[1:]:
-        wait_ready(app, f"bench-{queue}@{os.uname().nodename}")
-    default: subprocess.Popen | None = None
-    total, round_number, rss_start = 0, 0, None
+    port = free_port()
+    web = start_web(env, folder, port, args.web_workers)
+    processes = {name: start_worker(name, env, folder) for name in QUEUES[1:]}
+    processes["web"] = web
     try:
-        while total < max(args.orders, args.rss_orders):
-            round_number += 1
-            count = min(args.orders, max(args.orders, args.rss_orders) - total)
-            order_ids = place(customer, count, seed=round_number)
-            if default is None:
-                default = start_worker("default", env, folder)
-                wait_ready(app, f"bench-default@{os.uname().nodename}")
-            finishes_before = finish_tasks(folder)
-            start = time.perf_counter()
-            while (
-                Order.objects.filter(pk__in=order_ids).exclude(status__in=["completed", "scrapped"]).exists()
-            ):
-                time.sleep(0.1)
-            elapsed = time.perf_counter() - start
-            total += count
-            workers = [*started[:-1], default]
-            if rss_start is None:
-                rss_start = [rss_mb(process) for process in workers]
-                stage_rate = (finish_tasks(folder) - finishes_before) / elapsed
-                items = WorkItem.objects.filter(job__order__in=order_ids).count()
-                print(f"orders placed -> completed:           {count:9d} in {elapsed:.1f} s")
-                print(f"orders/s:                             {count / elapsed:9.1f}")
-                print(f"stage tasks/s (finish_stage):         {stage_rate:9.1f}")
-                print(f"stage passages/s (work items):        {items / elapsed:9.1f}")
-                print(f"stage tasks/s as a share of raw rate: {100 * stage_rate / noop_rate:8.1f} %")
-            check(order_ids)
-        rss_end = [rss_mb(process) for process in workers]
+        for name in QUEUES[1:]:
+            wait_ready(app, f"bench-{name}@{os.uname().nodename}")
+        rss = {"once started": rss_all(processes)}
+        # 2. The first round, placed with the default worker stopped, then timed to the last order.
+        count = min(args.round, args.orders)
+        placing = time.perf_counter()
+        all_ids = place(port, token, count, seed=1, clients=args.clients)
+        placed_in = time.perf_counter() - placing
+        processes["default"] = start_worker("default", env, folder)
+        processes["beat"] = start_beat(env, folder)
+        wait_ready(app, f"bench-default@{os.uname().nodename}")
+        finishes_before = finish_tasks(folder)
+        elapsed = wait_done(all_ids)
+        stage_rate = (finish_tasks(folder) - finishes_before) / elapsed
+        items = WorkItem.objects.filter(job__order__in=all_ids).count()
+        print(f"orders placed over HTTP:              {count:9d} in {placed_in:.1f} s")
+        print(f"orders placed -> completed:           {count:9d} in {elapsed:.1f} s")
+        print(f"orders/s:                             {count / elapsed:9.1f}")
+        print(f"stage tasks/s (finish_stage):         {stage_rate:9.1f}")
+        print(f"stage passages/s (work items):        {items / elapsed:9.1f}")
+        print(f"stage tasks/s as a share of raw rate: {100 * stage_rate / noop_rate:8.1f} %")
+        check(all_ids)
+        rss["after the first round"] = rss_all(processes)
+        # 3. The soak: the other rounds placed one after the other by a thread while the factory
+        # makes them; each round checked once made.
+        rounds: queue.Queue = queue.Queue()
+
+        def placer() -> None:
+            try:
+                placed = len(all_ids)
+                for number in itertools.count(2):
+                    if placed >= args.orders or time.perf_counter() > soak_deadline:
+                        break
+                    size = min(args.round, args.orders - placed)
+                    began = time.perf_counter()
+                    ids = place(port, token, size, seed=number, clients=args.clients)
+                    rounds.put((number, ids, size / (time.perf_counter() - began)))
+                    placed += size
+            except BaseException as error:  # handed to the main thread, which stops
+                rounds.put(error)
+            rounds.put(None)
+
+        soak_start = time.perf_counter()
+        soak_deadline = soak_start + 60 * (args.soak_minutes or float("inf"))
+        threading.Thread(target=placer, daemon=True).start()
+        while (placed_round := rounds.get()) is not None:
+            if isinstance(placed_round, BaseException):
+                raise placed_round
+            number, ids, placing_rate = placed_round
+            wait_done(ids)
+            check(ids, quiet=True)
+            all_ids += ids
+            soak_rate = (len(all_ids) - count) / (time.perf_counter() - soak_start)
+            print(
+                f"round {number}: {len(all_ids)} orders made; soak {soak_rate:.1f} orders/s "
+                f"(placed at {placing_rate:.1f}/s over HTTP); RSS MB " + _rss(rss_all(processes)),
+                flush=True,
+            )
+        if len(all_ids) < args.orders:
+            print(f"the soak stopped placing after {args.soak_minutes} minutes: {len(all_ids)} orders in all")
+        rss["at the end"] = rss_all(processes)
+        check_timelines(all_ids)
+        if len(all_ids) > args.round:
+            check(all_ids)
     finally:
-        stop([*started, *([default] if default else [])])
-    names = [*QUEUES[1:], "default"]
-    print(f"worker RSS after the first {args.orders} orders (MB): " + _rss(names, rss_start))
-    print(f"worker RSS after {total} orders (MB):           " + _rss(names, rss_end))
+        stop(list(processes.values()))
+    for when, values in rss.items():
+        print(f"RSS MB {when + ':':24s}" + _rss(values))
     print(f"logs: {folder}")
 
 
-def _rss(names: list[str], values: list[float] | None) -> str:
-    return ", ".join(f"{name} {value:.0f}" for name, value in zip(names, values or [], strict=False))
+def database_floor(times: int = 300) -> tuple[float, float, float]:
+    """Milliseconds of a query's round trip and of a one-row update's transaction through Django,
+    as a stage task pays them (what bounds it: a task's queries and its commit), and of the same
+    transaction when the commit does not wait for the write-ahead log to reach the disk."""
+    from django.db import connection, transaction
+
+    from manufacturing.models import SimulationClock
+
+    SimulationClock.objects.get_or_create(pk=1)
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        for _ in range(times):
+            cursor.execute("SELECT 1")
+        round_trip = (time.perf_counter() - start) / times
+    commits = []
+    for wait_for_disk in ("on", "off"):
+        start = time.perf_counter()
+        for _ in range(times):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL synchronous_commit TO {wait_for_disk}")
+                SimulationClock.objects.filter(pk=1).update(scale=0)
+        commits.append(1000 * (time.perf_counter() - start) / times)
+    return 1000 * round_trip, commits[0], commits[1]
+
+
+def rss_all(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
+    return {name: rss_mb(process) for name, process in processes.items() if name != "beat"}
+
+
+def _rss(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.0f}" for name, value in values.items())
 
 
 def finish_tasks(folder: str) -> int:
@@ -237,8 +385,8 @@ def finish_tasks(folder: str) -> int:
     )
 
 
-def check(order_ids: list) -> None:
-    """Nothing lost, nothing done twice."""
+def check(order_ids: list[str], *, quiet: bool = False) -> None:
+    """Nothing lost, nothing done twice; stops the run when either happened."""
     from django.db.models import Count
 
     from manufacturing.models import Inspection, WorkItem
@@ -246,18 +394,48 @@ def check(order_ids: list) -> None:
 
     orders = Order.objects.filter(pk__in=order_ids)
     statuses = dict(orders.values_list("status").annotate(n=Count("id")))
-    assert sum(statuses.values()) == len(order_ids), statuses
     events = OrderEvent.objects.filter(order__in=order_ids)
     items = WorkItem.objects.filter(job__order__in=order_ids)
-    assert events.filter(type="stage_started").count() == items.count(), "a stage started twice"
-    assert events.filter(type="stage_completed").count() == items.count(), "a stage finished twice"
     inspections = Inspection.objects.filter(work_item__job__order__in=order_ids).count()
-    assert events.filter(type="inspected").count() == inspections, "an inspection ran twice"
-    assert not items.exclude(state="done").exclude(job__needs_attention=True).exists(), "work left behind"
-    print(
-        f"check: {len(order_ids)} orders {statuses}; "
-        f"{items.count()} work items, {inspections} inspections, each once"
-    )
+    problems = {
+        "an order was lost": sum(statuses.values()) != len(order_ids),
+        "an order was left unfinished": set(statuses) - {"completed", "scrapped"},
+        "a scrapped order is not flagged for staff": orders.filter(status="scrapped")
+        .exclude(job__needs_attention=True)
+        .exists(),
+        "an order was completed twice": events.filter(type="completed").count()
+        != statuses.get("completed", 0),
+        "a stage started twice": events.filter(type="stage_started").count() != items.count(),
+        "a stage finished twice": events.filter(type="stage_completed").count() != items.count(),
+        "an inspection ran twice": events.filter(type="inspected").count() != inspections,
+        "work was left behind": items.exclude(state="done").exclude(job__needs_attention=True).exists(),
+    }
+    failed = [problem for problem, happened in problems.items() if happened]
+    if failed:
+        raise BenchmarkFailed(f"check failed: {', '.join(failed)} ({statuses})")
+    if not quiet:
+        print(
+            f"check: {len(order_ids)} orders {statuses}; "
+            f"{items.count()} work items, {inspections} inspections, each once"
+        )
+
+
+def check_timelines(order_ids: list[str]) -> None:
+    """Every order's events, in the order they were written, follow the state machine."""
+    from orders.models import OrderEvent
+    from orders.states import can_transition
+
+    timelines: dict[str, list[str]] = {}
+    rows = OrderEvent.objects.filter(order__in=order_ids).order_by("order", "created_at", "id")
+    for order_id, status in rows.values_list("order", "status").iterator(chunk_size=5000):
+        timelines.setdefault(str(order_id), []).append(status)
+    for order_id, statuses in timelines.items():
+        for before, after in pairwise(statuses):
+            if before != after and not can_transition(before, after):
+                raise BenchmarkFailed(f"order {order_id}: {before} -> {after} in its timeline {statuses}")
+        if statuses[:3] != ["placed", "routed", "queued"]:
+            raise BenchmarkFailed(f"order {order_id} does not start placed, routed, queued: {statuses}")
+    print(f"check: {len(timelines)} timelines in the order of the state machine")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ time reads as real time (a work item still records its simulated minutes, ``sim_
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -37,13 +38,27 @@ def _sim_at(clock: SimulationClock, real: datetime) -> datetime:
     return clock.sim_anchor + (real - clock.real_anchor) * _reading_rate(clock.scale)
 
 
+#: (when read, the row): the row changes only when re-anchored, so every stage start need not read it.
+_kept: tuple[float, SimulationClock] | None = None
+
+
 def clock_get(*, now: datetime | None = None) -> SimulationClock:
-    """The clock row, re-anchored first when the scale setting changed since it was anchored."""
+    """The clock row, re-anchored first when the scale setting changed since it was anchored; kept
+    in this process for ``ATELIER_FACTORY_SPEC_SECONDS`` while the scale setting stays the same."""
+    global _kept
     scale = configured_scale()
+    read_at = time.monotonic()
+    if (
+        _kept is not None
+        and _kept[1].scale == scale
+        and read_at - _kept[0] < settings.ATELIER_FACTORY_SPEC_SECONDS
+    ):
+        return _kept[1]
     clock = SimulationClock.objects.filter(pk=CLOCK_PK).first()
-    if clock is not None and clock.scale == scale:
-        return clock
-    return _clock_reanchor(scale=scale, now=now or timezone.now())
+    if clock is None or clock.scale != scale:
+        clock = _clock_reanchor(scale=scale, now=now or timezone.now())
+    _kept = (read_at, clock)
+    return clock
 
 
 @transaction.atomic

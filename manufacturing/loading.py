@@ -90,8 +90,43 @@ def factory_spec_current() -> FactorySpec:
 
 
 def factory_spec_forget() -> None:
-    global _current
+    global _current, _routes
     _current = None
+    _routes = None
+    _route_stages.clear()
+
+
+#: (when read, the routes by product id, None for a mode's default, and mode).
+_routes: tuple[float, dict[tuple[int | None, str], Route]] | None = None
+
+
+def routes_current() -> dict[tuple[int | None, str], Route]:
+    """Every route by product id (None: the mode's default route) and mode, kept in this process
+    like the factory (:func:`factory_spec_current`)."""
+    global _routes
+    now = time.monotonic()
+    if _routes is None or now - _routes[0] >= settings.ATELIER_FACTORY_SPEC_SECONDS:
+        _routes = (now, {(route.product_id, route.mode): route for route in Route.objects.all()})
+    return _routes[1]
+
+
+#: Route id -> (when read, its stages): what every stage task reads, kept like the factory.
+_route_stages: dict[int, tuple[float, list[RouteStage]]] = {}
+
+
+def route_stages_current(*, route_id: int) -> list[RouteStage]:
+    """A route's stages in order, with their work centres and checkpoints, kept in this process for
+    ``ATELIER_FACTORY_SPEC_SECONDS`` as the factory is (:func:`factory_spec_current`). Shared by the
+    process's tasks: read them, never change them."""
+    now = time.monotonic()
+    kept = _route_stages.get(route_id)
+    if kept is None or now - kept[0] >= settings.ATELIER_FACTORY_SPEC_SECONDS:
+        stages = RouteStage.objects.filter(route=route_id).select_related(
+            "work_centre", "checkpoint", "checkpoint__rework_stage"
+        )
+        kept = (now, list(stages.order_by("position")))
+        _route_stages[route_id] = kept
+    return kept[1]
 
 
 def factory_spec_get() -> FactorySpec:

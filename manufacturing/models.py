@@ -237,7 +237,11 @@ class WorkItem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["work_centre", "state", "enqueued_at"], name="manufacturing_item_queue"),
+            # In the order work centres take their waiting work (first in, first out), so taking
+            # the oldest reads those rows only, however long the queue.
+            models.Index(
+                fields=["work_centre", "state", "enqueued_at", "id"], name="manufacturing_item_queue"
+            ),
             models.Index(fields=["state", "due_at"], name="manufacturing_item_due"),
         ]
 

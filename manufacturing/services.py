@@ -18,8 +18,12 @@ How work moves (README "The factory"):
   does nothing), runs the stage's quality checkpoint and moves the lot on: next stage, rework,
   scrap and remake, or completed. Every step writes the order's event in the same transaction.
 
-Work centre dispatches run in transactions of their own, after the finish that frees a slot has
-committed: a transaction never holds two work centre locks, so two finishes cannot deadlock."""
+A finish (and a job's start) dispatches the work centre it freed and the one its lot moves to in
+its own transaction, so a stage task commits once; it takes those work centres' locks only when no
+other transaction holds them (``SKIP LOCKED``), so it never waits for a work centre while it holds
+its lot's rows and two finishes cannot deadlock. A work centre it skipped is dispatched in a
+transaction of its own once it has committed (waiting there for the lock), as the periodic wake
+and a redelivered finish do."""
 
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from configurator.celery import app
@@ -45,13 +49,14 @@ from configurator.engine.model import ProductModel
 from configurator.engine.selections import parse_selections
 from orders import events
 from orders.models import Order
-from orders.services import order_production_step
+from orders.services import ProductionSteps, order_production_step
 from orders.states import OrderStatus
 from products.choices import ProductionMode
 from products.models import ProductVersion
 from products.runtime import runtime_get
 
 from .clock import real_due, stage_times
+from .loading import route_stages_current, routes_current
 from .models import (
     Batch,
     BatchPolicy,
@@ -86,20 +91,11 @@ class FactoryError(Exception):
 
 def route_for_order(*, order: Order) -> Route:
     """The product's own route for the order's production mode, else that mode's default route."""
-    routes = {
-        route.product_id: route
-        for route in Route.objects.filter(
-            Q(product=order.product_id) | Q(product__isnull=True), mode=order.production_mode
-        )
-    }
-    route = routes.get(order.product_id) or routes.get(None)
+    routes = routes_current()
+    route = routes.get((order.product_id, order.production_mode)) or routes.get((None, order.production_mode))
     if route is None:
         raise FactoryError(f"No {order.production_mode} route for {order.product.code} and no default route.")
     return route
-
-
-def route_stages(*, route: Route) -> list[RouteStage]:
-    return list(route.stages.select_related("work_centre", "checkpoint", "checkpoint__rework_stage"))
 
 
 def job_operations(*, order: Order, stages: Iterable[RouteStage]) -> list[str]:
@@ -144,16 +140,22 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         if order.status != OrderStatus.QUEUED or Job.objects.filter(order=order).exists():
             return None
         route = route_for_order(order=order)
-        stages = route_stages(route=route)
+        stages = route_stages_current(route_id=route.pk)
         operations = job_operations(order=order, stages=stages)
         if not operations:
             raise FactoryError(f"Route {route} has no stage that applies to order {order.id}.")
         job = Job.objects.create(order=order, route=route, operations=operations, created_at=now)
         if order.production_mode == ProductionMode.BATCH:
             _batch_join(job=job, order=order, stages=stages, now=now)
+            wanted = _waiting_centres(jobs=[job])
         else:
-            _lot_enqueue(jobs=[job], stage=_first_stage(stages, [job]), now=now)
-    _dispatch_after(jobs=[job])
+            first = _first_stage(stages, [job])
+            _lot_enqueue(jobs=[job], stage=first, now=now, first_visit=True)
+            wanted = {first.work_centre_id}
+        steps = ProductionSteps(order_ids=[])
+        dispatched = _work_centres_dispatch_unlocked(work_centre_ids=wanted, now=now, steps=steps)
+        steps.write()
+    _dispatch_after(jobs=[], work_centres=wanted - dispatched)
     return job
 
 
@@ -255,7 +257,8 @@ def _batch_release_locked(*, batch: Batch, reason: str, now: datetime) -> bool:
     batch.released_at = now
     batch.save(update_fields=["state", "release_reason", "released_at"])
     jobs = list(batch.jobs.select_related("order").order_by("created_at", "pk"))
-    _lot_enqueue(jobs=jobs, stage=_first_stage(route_stages(route=batch.route), jobs), now=now)
+    first = _first_stage(route_stages_current(route_id=batch.route_id), jobs)
+    _lot_enqueue(jobs=jobs, stage=first, now=now, first_visit=True)
     return True
 
 
@@ -271,13 +274,18 @@ def batches_release_due(*, now: datetime | None = None) -> int:
 # -- stages --------------------------------------------------------------------------------------
 
 
-def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime) -> None:
-    """Each job of the lot to which the stage applies waits for it, as a new attempt."""
-    attempts = dict(
-        WorkItem.objects.filter(job__in=jobs, stage=stage)
-        .values("job")
-        .annotate(last=Max("attempt"))
-        .values_list("job", "last")
+def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime, first_visit: bool = False) -> None:
+    """Each job of the lot to which the stage applies waits for it, as a new attempt (the first,
+    without asking, when the caller knows no job of the lot reached the stage before)."""
+    attempts = (
+        {}
+        if first_visit
+        else dict(
+            WorkItem.objects.filter(job__in=jobs, stage=stage)
+            .values("job")
+            .annotate(last=Max("attempt"))
+            .values_list("job", "last")
+        )
     )
     WorkItem.objects.bulk_create(
         WorkItem(
@@ -296,56 +304,99 @@ def _lot_enqueue(*, jobs: list[Job], stage: RouteStage, now: datetime) -> None:
 def _dispatch_after(*, jobs: list[Job], work_centres: Iterable[int] = ()) -> set[int]:
     """Start whatever waits on ``work_centres`` and where these jobs wait, each work centre in a
     transaction of its own; answers the work centres dispatched."""
-    centres = set(work_centres) | set(
-        WorkItem.objects.filter(job__in=jobs, state=WorkItemState.WAITING).values_list(
-            "work_centre", flat=True
-        )
-    )
+    centres = set(work_centres) | (_waiting_centres(jobs=jobs) if jobs else set())
     for work_centre_id in sorted(centres):
         work_centre_dispatch(work_centre_id=work_centre_id)
     return centres
 
 
+def _waiting_centres(*, jobs: list[Job]) -> set[int]:
+    return set(
+        WorkItem.objects.filter(job__in=jobs, state=WorkItemState.WAITING).values_list(
+            "work_centre", flat=True
+        )
+    )
+
+
 def _running_slots(work_centre: WorkCentre) -> int:
     """Lots running: each order alone, each batch once."""
-    counts = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).aggregate(
-        solo=Count("pk", filter=Q(job__batch__isnull=True)), batches=Count("job__batch", distinct=True)
+    batches = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).values_list(
+        "job__batch", flat=True
     )
-    return counts["solo"] + counts["batches"]
+    running = list(batches)
+    return running.count(None) + len(set(running) - {None})
 
 
 def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:
     """Start waiting lots on the work centre, first in, first out, while it has a free slot (under
     its row lock, so any number of workers agree on its capacity); answers how many started."""
     now = now or timezone.now()
-    started = 0
     with transaction.atomic():
         # No key: work items may still be added that point at it meanwhile.
         work_centre = WorkCentre.objects.select_for_update(no_key=True).get(pk=work_centre_id)
-        free = work_centre.capacity - _running_slots(work_centre)
-        while free > 0:
-            lot = _oldest_waiting_lot(work_centre)
-            if not lot:
-                break
-            _lot_start(work_centre=work_centre, items=lot, now=now)
-            free -= 1
-            started += 1
+        steps = ProductionSteps(order_ids=[])
+        started = _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
+        steps.write()
     return started
 
 
-def _oldest_waiting_lot(work_centre: WorkCentre) -> list[WorkItem]:
+def _work_centres_dispatch_unlocked(
+    *, work_centre_ids: set[int], now: datetime, steps: ProductionSteps
+) -> set[int]:
+    """Dispatch, in the caller's transaction, those of the work centres no other transaction holds
+    (they are skipped, never waited for, so a finish waits for no work centre while it holds its
+    lot's rows); answers the work centres dispatched. The caller dispatches the others after it
+    commits."""
+    centres = (
+        WorkCentre.objects.select_for_update(no_key=True, skip_locked=True)
+        .filter(pk__in=sorted(work_centre_ids))
+        .order_by("pk")
+    )
+    dispatched = set()
+    for work_centre in centres:
+        _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
+        dispatched.add(work_centre.pk)
+    return dispatched
+
+
+def _work_centre_fill(*, work_centre: WorkCentre, now: datetime, steps: ProductionSteps) -> int:
+    """Start waiting lots on a work centre whose row the caller locked while it has a free slot."""
+    started = 0
+    free = work_centre.capacity - _running_slots(work_centre)
+    while free > 0:
+        lots, more = _oldest_waiting_lots(work_centre, free)
+        for lot in lots:
+            _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
+        free -= len(lots)
+        started += len(lots)
+        if not more:
+            break
+    return started
+
+
+def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list[WorkItem]], bool]:
+    """Up to ``count`` lots waiting on the work centre, oldest first (an order alone, or a batch's
+    items at one stage together), and whether more may wait behind them."""
     waiting = (
         WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
         .select_related("job__order", "job__batch", "stage__work_centre")
         .order_by("enqueued_at", "pk")
     )
-    first = waiting.first()
-    if first is None or first.job.batch_id is None:
-        return [first] if first is not None else []
-    return list(waiting.filter(job__batch=first.job.batch_id, stage=first.stage_id))
+    oldest = list(waiting[:count])
+    lots: list[list[WorkItem]] = []
+    batches: set[tuple[uuid.UUID, int]] = set()
+    for item in oldest:
+        if item.job.batch_id is None:
+            lots.append([item])
+        elif (item.job.batch_id, item.stage_id) not in batches:
+            batches.add((item.job.batch_id, item.stage_id))
+            lots.append(list(waiting.filter(job__batch=item.job.batch_id, stage=item.stage_id)))
+    return lots, len(oldest) == count
 
 
-def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime) -> None:
+def _lot_start(
+    *, work_centre: WorkCentre, items: list[WorkItem], now: datetime, steps: ProductionSteps
+) -> None:
     stage = items[0].stage
     order = items[0].job.order
     setup_key = order.production.get("setup_key") or ""
@@ -360,18 +411,23 @@ def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime)
         work_centre.current_setup_key = setup_key
         work_centre.save(update_fields=["current_setup_key"])
     sim_start, due_at = stage_times(minutes=minutes, now=now)
+    times = {
+        "changeover": changeover,
+        "minutes": minutes,
+        "real_start": now,
+        "due_at": due_at,
+        "sim_start": sim_start,
+        "sim_end": sim_start + timedelta(minutes=float(minutes)),
+    }
+    steps.lock(order_ids=[item.job.order_id for item in items])
     for item in items:
-        item.changeover = changeover
-        item.minutes = minutes
-        item.real_start = now
-        item.due_at = due_at
-        item.sim_start = sim_start
-        item.sim_end = sim_start + timedelta(minutes=float(minutes))
+        for name, value in times.items():
+            setattr(item, name, value)
         item.state = WorkItemState.RUNNING
         job_batch = item.job.batch
         batch = job_batch.code if job_batch is not None else ""
-        step = _order_step(
-            order=item.job.order,
+        step = steps.step(
+            order_id=item.job.order_id,
             to=OrderStatus.IN_PRODUCTION,
             event=events.stage_started(
                 operation=stage.operation, work_centre=work_centre.name, attempt=item.attempt, batch=batch
@@ -380,9 +436,10 @@ def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime)
         )
         if step is None:
             item.state = WorkItemState.CANCELLED
-    WorkItem.objects.bulk_update(
-        items, ["changeover", "minutes", "real_start", "due_at", "sim_start", "sim_end", "state"]
-    )
+    for state in {item.state for item in items}:
+        WorkItem.objects.filter(pk__in=[item.pk for item in items if item.state == state]).update(
+            state=state, **times
+        )
     running = [item for item in items if item.state == WorkItemState.RUNNING]
     if running:
         if items[0].job.batch_id:
@@ -395,14 +452,6 @@ def _lot_start(*, work_centre: WorkCentre, items: list[WorkItem], now: datetime)
 def _send_finish(*, item: WorkItem, queue: str) -> None:
     eta = item.due_at if item.due_at and item.due_at > timezone.now() else None
     transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[item.pk], queue=queue, eta=eta))
-
-
-def _order_step(
-    *, order: Order, to: OrderStatus | None, event: events.EventSpec, **changes: Any
-) -> Order | None:
-    """A production step of one order; the status moves only where the state machine allows it
-    from where the order is (a lot's orders may stand at different statuses)."""
-    return order_production_step(order_id=order.pk, event=event, to=to, **changes)
 
 
 # -- finishing and quality -----------------------------------------------------------------------
@@ -419,13 +468,15 @@ class Finish:
 
 def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
     """Finish the lot of a running work item that is due: mark it done, inspect it when the stage
-    has a checkpoint, and move the lot on. A finish delivered again (or early) changes nothing."""
+    has a checkpoint, and move the lot on; then start what waits on the work centre it freed and
+    on the one it moves to, in the same transaction where no other holds them (else just after).
+    A finish delivered again (or early) changes nothing."""
     now = now or timezone.now()
     result = Finish()
     with transaction.atomic():
         lead = (
             WorkItem.objects.select_for_update(of=("self",))
-            .select_related("job__batch", "stage")
+            .select_related("job__batch", "job__order")
             .filter(pk=work_item_id)
             .first()
         )
@@ -440,17 +491,20 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
                 )
             return result
         items = _running_lot(lead)
-        stages = route_stages(route=lead.job.route)
+        stages = route_stages_current(route_id=lead.job.route_id)
         stage = next(stage for stage in stages if stage.pk == lead.stage_id)
         batch = lead.job.batch
+        jobs = _lot_jobs(lead)
+        steps = ProductionSteps(order_ids=[job.order_id for job in jobs])
         for item in items:
             item.state = WorkItemState.DONE
             item.real_end = now
-        WorkItem.objects.bulk_update(items, ["state", "real_end"])
+        WorkItem.objects.filter(pk__in=[item.pk for item in items]).update(
+            state=WorkItemState.DONE, real_end=now
+        )
         for item in items:
-            _order_step(
-                order=item.job.order,
-                to=None,
+            steps.step(
+                order_id=item.job.order_id,
                 event=events.stage_completed(
                     operation=stage.operation,
                     work_centre=stage.work_centre.name,
@@ -458,48 +512,60 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
                     batch=batch.code if batch else "",
                 ),
             )
-        jobs = _lot_jobs(lead.job)
         checkpoint = getattr(stage, "checkpoint", None)
         decision: str = InspectionDecision.PASS
         if checkpoint is not None:
-            decision = _inspect(items=items, stage=stage, stages=stages, checkpoint=checkpoint, batch=batch)
+            decision = _inspect(
+                items=items, stage=stage, stages=stages, checkpoint=checkpoint, batch=batch, steps=steps
+            )
         result.decision = decision
+        moved_to: RouteStage | None
         if decision == InspectionDecision.PASS:
-            following = _next_stage(stages, jobs, stage)
-            if following is None:
-                _lot_complete(jobs=jobs, batch=batch, now=now)
+            moved_to = _next_stage(stages, jobs, stage)
+            if moved_to is None:
+                _lot_complete(jobs=jobs, batch=batch, now=now, steps=steps)
             else:
-                _lot_enqueue(jobs=jobs, stage=following, now=now)
+                # Stages are visited in route order and rework goes back, so a lot whose first
+                # attempt at this stage passed has never been further along the route.
+                first_visit = all(item.attempt == 1 for item in items)
+                _lot_enqueue(jobs=jobs, stage=moved_to, now=now, first_visit=first_visit)
         elif decision == InspectionDecision.REWORK:
             assert checkpoint is not None  # only a checkpoint's inspection orders rework
-            _lot_enqueue(jobs=jobs, stage=checkpoint.rework_stage, now=now)
+            moved_to = checkpoint.rework_stage
+            assert moved_to is not None  # only a checkpoint with a rework stage decides rework
+            _lot_enqueue(jobs=jobs, stage=moved_to, now=now)
         else:
-            _lot_remake(jobs=jobs, stage=stage, stages=stages, now=now)
+            moved_to = _lot_remake(jobs=jobs, stage=stage, stages=stages, now=now, steps=steps)
+        wanted = {lead.work_centre_id} | ({moved_to.work_centre_id} if moved_to is not None else set())
         result.finished = True
-    result.work_centres = _dispatch_after(jobs=jobs, work_centres={lead.work_centre_id})
+        result.work_centres = _work_centres_dispatch_unlocked(work_centre_ids=wanted, now=now, steps=steps)
+        steps.write()
+    _dispatch_after(jobs=[], work_centres=wanted - result.work_centres)
+    result.work_centres = wanted
     return result
 
 
 def _running_lot(lead: WorkItem) -> list[WorkItem]:
+    """The lead's lot, locked: the lead alone, or the running items of its batch at its stage."""
     if lead.job.batch_id is None:
-        items = [lead]
-    else:
-        items = list(
-            WorkItem.objects.select_for_update(of=("self",))
-            .filter(job__batch=lead.job.batch_id, stage=lead.stage_id, state=WorkItemState.RUNNING)
-            .order_by("pk")
-        )
+        return [lead]
     return list(
-        WorkItem.objects.select_related("job__order", "job__batch", "work_centre").filter(
-            pk__in=[item.pk for item in items]
-        )
+        WorkItem.objects.select_for_update(of=("self",))
+        .select_related("job__order", "job__batch")
+        .filter(job__batch=lead.job.batch_id, stage=lead.stage_id, state=WorkItemState.RUNNING)
+        .order_by("pk")
     )
 
 
-def _lot_jobs(job: Job) -> list[Job]:
-    if job.batch_id is None:
-        return [Job.objects.select_related("order").get(pk=job.pk)]
-    return list(Job.objects.select_related("order").filter(batch=job.batch_id).order_by("created_at", "pk"))
+def _lot_jobs(lead: WorkItem) -> list[Job]:
+    """The jobs that move on with the lead's lot: its own, or every job of its batch."""
+    if lead.job.batch_id is None:
+        return [lead.job]
+    return list(
+        Job.objects.select_related("order", "batch")
+        .filter(batch=lead.job.batch_id)
+        .order_by("created_at", "pk")
+    )
 
 
 def defect_probability_at(*, stages: list[RouteStage], operations: Iterable[str], stage: RouteStage) -> float:
@@ -548,6 +614,7 @@ def _inspect(
     stages: list[RouteStage],
     checkpoint: QualityCheckpoint,
     batch: Batch | None,
+    steps: ProductionSteps,
 ) -> str:
     plan = sample_plan(
         CheckpointSpec(
@@ -596,8 +663,8 @@ def _inspect(
     )
     for item in items:
         batch_code = batch.code if batch else ""
-        _order_step(
-            order=item.job.order,
+        steps.step(
+            order_id=item.job.order_id,
             to=OrderStatus.INSPECTION,
             event=events.inspected(
                 operation=stage.operation,
@@ -611,8 +678,8 @@ def _inspect(
         if decision == InspectionDecision.REWORK:
             rework_stage = checkpoint.rework_stage
             assert rework_stage is not None  # only a checkpoint with a rework stage decides rework
-            _order_step(
-                order=item.job.order,
+            steps.step(
+                order_id=item.job.order_id,
                 to=OrderStatus.REWORK,
                 event=events.rework_started(
                     operation=rework_stage.operation,
@@ -633,15 +700,18 @@ def _reworks_so_far(job: Job, checkpoint: QualityCheckpoint) -> int:
     ).count()
 
 
-def _lot_remake(*, jobs: list[Job], stage: RouteStage, stages: list[RouteStage], now: datetime) -> None:
-    """Scrap the lot and make it again from its first stage; a job scrapped more often than
-    ``ATELIER_FACTORY_MAX_REMAKES`` stops for staff instead of looping."""
+def _lot_remake(
+    *, jobs: list[Job], stage: RouteStage, stages: list[RouteStage], now: datetime, steps: ProductionSteps
+) -> RouteStage | None:
+    """Scrap the lot and make it again from its first stage (answered; None when no job is made
+    again); a job scrapped more often than ``ATELIER_FACTORY_MAX_REMAKES`` stops for staff
+    instead of looping."""
     first_batch = jobs[0].batch
     batch_code = first_batch.code if first_batch is not None else ""
     again: list[Job] = []
     for job in jobs:
-        _order_step(
-            order=job.order,
+        steps.step(
+            order_id=job.order_id,
             to=OrderStatus.SCRAPPED,
             event=events.scrapped(operation=stage.operation, batch=batch_code),
         )
@@ -652,24 +722,28 @@ def _lot_remake(*, jobs: list[Job], stage: RouteStage, stages: list[RouteStage],
             continue
         job.remakes += 1
         job.save(update_fields=["remakes"])
-        _order_step(
-            order=job.order, to=OrderStatus.QUEUED, event=events.remade(remake=job.remakes, batch=batch_code)
+        steps.step(
+            order_id=job.order_id,
+            to=OrderStatus.QUEUED,
+            event=events.remade(remake=job.remakes, batch=batch_code),
         )
         again.append(job)
-    if again:
-        _lot_enqueue(jobs=again, stage=_first_stage(stages, again), now=now)
+    if not again:
+        return None
+    first = _first_stage(stages, again)
+    _lot_enqueue(jobs=again, stage=first, now=now)
+    return first
 
 
-def _lot_complete(*, jobs: list[Job], batch: Batch | None, now: datetime) -> None:
+def _lot_complete(*, jobs: list[Job], batch: Batch | None, now: datetime, steps: ProductionSteps) -> None:
     for job in jobs:
-        _order_step(
-            order=job.order,
+        steps.step(
+            order_id=job.order_id,
             to=OrderStatus.COMPLETED,
             event=events.completed(batch=batch.code if batch else ""),
             stage="",
         )
-        job.completed_at = now
-        job.save(update_fields=["completed_at"])
+    Job.objects.filter(pk__in=[job.pk for job in jobs]).update(completed_at=now)
     if batch is not None:
         Batch.objects.filter(pk=batch.pk).update(state=BatchState.DONE, done_at=now)
 

@@ -1,7 +1,8 @@
 """The order timeline: one builder per event type, and the one function that records an event.
 
 A builder says what happened (type, message, data); :func:`event_record` writes the row with the
-order's status and stage after the change, and queues its webhook deliveries. Services call it in
+order's status and stage after the change, and queues its webhook deliveries (:func:`events_record`
+writes many at once, as the factory does for a lot). Services call it in
 the transaction that makes the change (``order_transition`` does so for every status change)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from accounts.models import User
 
 from .models import Order, OrderEvent, OrderEventType
-from .webhooks import webhooks_for_event
+from .webhooks import webhooks_for_events
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,13 @@ class EventSpec:
 
 
 def event_record(*, order: Order, event: EventSpec, actor: User | None = None) -> OrderEvent:
-    row = OrderEvent.objects.create(
+    [row] = events_record(rows=[event_row(order=order, event=event, actor=actor)])
+    return row
+
+
+def event_row(*, order: Order, event: EventSpec, actor: User | None = None) -> OrderEvent:
+    """The event's row, not yet written: its time is now, its status and stage the order's."""
+    return OrderEvent(
         order=order,
         type=event.type,
         status=order.status,
@@ -40,8 +47,16 @@ def event_record(*, order: Order, event: EventSpec, actor: User | None = None) -
         message=event.message,
         data=event.data,
     )
-    webhooks_for_event(event=row)
-    return row
+
+
+def events_record(*, rows: list[OrderEvent]) -> list[OrderEvent]:
+    """Write event rows (of one order or many, in the order given) and queue their webhook
+    deliveries, in one statement each."""
+    if not rows:
+        return []
+    written = OrderEvent.objects.bulk_create(rows)
+    webhooks_for_events(events=written)
+    return written
 
 
 def placed(order: Order) -> EventSpec:

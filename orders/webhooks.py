@@ -31,15 +31,17 @@ MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
 
 
-def webhooks_for_event(*, event: OrderEvent) -> list[WebhookDelivery]:
-    """Queue a delivery of this event to every active webhook that wants it (in the event's
-    transaction)."""
+def webhooks_for_events(*, events: list[OrderEvent]) -> list[WebhookDelivery]:
+    """Queue a delivery of each event to every active webhook that wants it (in the events'
+    transaction); the webhooks are read once for all the events."""
+    webhooks = list(Webhook.objects.filter(is_active=True))
     deliveries = []
-    for webhook in Webhook.objects.filter(is_active=True):
-        if webhook.wants(event.type):
-            delivery = WebhookDelivery.objects.create(webhook=webhook, event=event)
-            outbox_enqueue(task=DELIVER_TASK, kwargs={"delivery_id": str(delivery.id)}, order=event.order)
-            deliveries.append(delivery)
+    for event in events:
+        for webhook in webhooks:
+            if webhook.wants(event.type):
+                delivery = WebhookDelivery.objects.create(webhook=webhook, event=event)
+                outbox_enqueue(task=DELIVER_TASK, kwargs={"delivery_id": str(delivery.id)}, order=event.order)
+                deliveries.append(delivery)
     return deliveries
 
 

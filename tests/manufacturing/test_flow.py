@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from manufacturing.models import (
@@ -267,3 +269,26 @@ def test_the_wake_starts_again_a_queued_order_whose_start_was_lost(running_facto
     assert sent == [("manufacturing.start_job", {"args": [str(order.pk)], "queue": "custom"})]
     assert factory_wake(now=later + timedelta(seconds=1)).restarted == 0
     assert factory_wake(now=later + timedelta(hours=2)).restarted == 0
+
+
+def _finish_queries(item: WorkItem) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert stage_finish(work_item_id=item.pk).finished
+    return len(queries.captured_queries)
+
+
+def test_a_stage_task_runs_as_many_queries_for_a_batch_of_eight_as_for_one_order(running_factory, customer):
+    BatchPolicy.objects.update(size_limit=8)
+    solo = queued_order(customer, selections=STANDARD)
+    job_start(order_id=solo.pk)
+    batch = [queued_order(customer, selections=BATCH_GREEN) for _ in range(8)]
+    for order in batch:
+        job_start(order_id=order.pk)
+    running = WorkItem.objects.filter(state=WorkItemState.RUNNING, stage__operation="frame")
+    one = _finish_queries(running.get(job__order=solo))
+    eight = _finish_queries(running.filter(job__order__in=batch).first())
+    # Each moves its lot on to the next stage and starts it there; the batch also reads its lot's
+    # items, its jobs and the lot it starts, marks the batch in production and changes the paint
+    # booth's setup key: five more, whatever its size (a query per order was 4 per order and step).
+    assert eight <= one + 5, (one, eight)
+    assert WorkItem.objects.filter(state=WorkItemState.RUNNING, stage__operation="paint").count() == 8
