@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -106,17 +107,24 @@ def _make_current(version: ProductVersion) -> None:
 def version_compile_request(*, version_id: int) -> None:
     """Have a worker compile the version, after the caller's transaction commits. Asked at most
     once a minute per version; a broker that cannot take it is left to the sweep."""
+    from .tasks import compile_version_task
+
+    _request_after_commit(compile_version_task, version_id, "compile", "compiled")
+
+
+def _request_after_commit(task: Any, version_id: int, kind: str, done: str) -> None:
+    """Send ``task`` for the version once the caller's transaction commits, at most once a minute
+    per version and kind of work; a broker that cannot take it is left to the periodic sweep."""
 
     def send() -> None:
-        if not cache.add(f"compile-requested:{version_id}", True, timeout=60):
+        key = f"{kind}-requested:{version_id}"
+        if not cache.add(key, True, timeout=60):
             return
-        from .tasks import compile_version_task
-
         try:
-            compile_version_task.delay(version_id)
+            task.delay(version_id)
         except Exception as error:  # the broker is down: the periodic sweep asks again
-            cache.delete(f"compile-requested:{version_id}")
-            logger.warning("Could not ask for version %s to be compiled: %s", version_id, error)
+            cache.delete(key)
+            logger.warning("Could not ask for version %s to be %s: %s", version_id, done, error)
 
     transaction.on_commit(send)
 
@@ -189,19 +197,9 @@ def _progress_recorder(version_id: int) -> Callable[[float], None]:
 def version_precompute_request(*, version_id: int) -> None:
     """Have a worker precompute the version's explanations, after the caller's transaction commits
     (at most once a minute per version; a broker that cannot take it is left to the sweep)."""
+    from .tasks import precompute_version_task
 
-    def send() -> None:
-        if not cache.add(f"precompute-requested:{version_id}", True, timeout=60):
-            return
-        from .tasks import precompute_version_task
-
-        try:
-            precompute_version_task.delay(version_id)
-        except Exception as error:  # the broker is down: the periodic sweep asks again
-            cache.delete(f"precompute-requested:{version_id}")
-            logger.warning("Could not ask for version %s to be precomputed: %s", version_id, error)
-
-    transaction.on_commit(send)
+    _request_after_commit(precompute_version_task, version_id, "precompute", "precomputed")
 
 
 def versions_compile_sweep() -> int:
