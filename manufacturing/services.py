@@ -323,7 +323,7 @@ def _running_slots(work_centre: WorkCentre) -> int:
     batches = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).values_list(
         "job__batch", flat=True
     )
-    running = list(batches)
+    running: list[uuid.UUID | None] = list(batches)
     return running.count(None) + len(set(running) - {None})
 
 

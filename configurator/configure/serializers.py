@@ -52,7 +52,8 @@ class PresentedOutput(serializers.Serializer):
             return super().to_representation(instance)
         plan = self._plan
         if plan is None:
-            plan = self._plan = [(field.field_name, *_renderer(field)) for field in self._readable_fields]
+            fields = self._readable_fields
+            plan = self._plan = [(str(field.field_name), *_renderer(field)) for field in fields]
         return {
             name: value if (value := instance[name]) is None or type(value) is unchanged else render(value)
             for name, render, unchanged in plan

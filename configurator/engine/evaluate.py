@@ -110,23 +110,22 @@ def _source(node: Node, names: dict[str, Any], depth: int) -> str:
     if depth > DEEPEST_GENERATED:
         raise _Unsupported
     depth += 1
-    kind = type(node)
-    if kind is Literal:
+    if isinstance(node, Literal):
         return _constant(node.value, names)
-    if kind is Name:
+    if isinstance(node, Name):
         return f"c[{node.code!r}]"
-    if kind is Not:
+    if isinstance(node, Not):
         return f"(not {_source(node.operand, names, depth)})"
-    if kind is Negate:
+    if isinstance(node, Negate):
         return f"(-{_source(node.operand, names, depth)})"
-    if kind is BoolOp and node.op in ("and", "or"):
+    if isinstance(node, BoolOp) and node.op in ("and", "or"):
         operands = f" {node.op} ".join(_source(operand, names, depth) for operand in node.operands)
         return f"(not not ({operands}))"
-    if kind is TupleLiteral:
+    if isinstance(node, TupleLiteral):
         return f"({''.join(_source(item, names, depth) + ', ' for item in node.items)})"
-    if kind in (Compare, Arithmetic) and node.op in kind.OPERATORS:
+    if isinstance(node, Compare | Arithmetic) and node.op in type(node).OPERATORS:
         return f"({_source(node.left, names, depth)} {node.op} {_source(node.right, names, depth)})"
-    if kind is Call and node.function in FUNCTIONS:
+    if isinstance(node, Call) and node.function in FUNCTIONS:
         function = _constant(FUNCTIONS[node.function][0], names)
         return f"{function}({', '.join(_source(arg, names, depth) for arg in node.args)})"
     raise _Unsupported
