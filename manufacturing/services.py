@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
 from configurator.celery import app
@@ -801,8 +801,10 @@ def factory_wake(*, now: datetime | None = None) -> Wake:
     now = now or timezone.now()
     wake = Wake(released=batches_release_due(now=now))
     redrive = now - timedelta(seconds=settings.ATELIER_FACTORY_REDRIVE_SECONDS)
-    for work_centre_id in sorted(
-        set(WorkItem.objects.filter(state=WorkItemState.WAITING).values_list("work_centre", flat=True))
+    # One index probe per work centre, not a read of every waiting row (thousands in a long queue)
+    waiting = WorkItem.objects.filter(work_centre=OuterRef("pk"), state=WorkItemState.WAITING)
+    for work_centre_id in (
+        WorkCentre.objects.filter(Exists(waiting)).order_by("pk").values_list("pk", flat=True)
     ):
         wake.dispatched += work_centre_dispatch(work_centre_id=work_centre_id, now=now)
     overdue = list(
