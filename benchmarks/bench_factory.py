@@ -54,6 +54,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_databases import postgres_database_recreate  # noqa: E402
+
 QUEUES = ["default", "standard", "batch", "custom"]
 #: (share, selections) of city-bike orders: half standard, batches on three setup keys, custom.
 MIX = [
@@ -75,15 +77,6 @@ SHIPPING = {
 
 class BenchmarkFailed(SystemExit):
     """A check failed: the run stops with the reason (never ``assert``, which ``-O`` removes)."""
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def free_port() -> int:
@@ -208,7 +201,7 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="atelier-factory-bench-")
-    ensure_database(args.database)
+    postgres_database_recreate(args.database)
     env = {
         **os.environ,
         "DATABASE_URL": args.database,

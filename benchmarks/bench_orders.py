@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_databases import postgres_database_recreate  # noqa: E402
+
 SHIPPING = {
     "name": "Bench",
     "line1": "1 Main Street",
@@ -191,15 +193,6 @@ def run_here(orders: int, placements: int) -> None:
     print(line(f"customer with {orders:,} orders, 50 pages deep", deep, small, str(deep_queries)))
 
 
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -219,7 +212,7 @@ def main() -> None:
         if args.only and args.only != name:
             continue
         if name == "postgres":
-            ensure_postgres_database(url)
+            postgres_database_recreate(url)
         env = {
             **os.environ,
             "DATABASE_URL": url,

@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_databases import postgres_database_recreate  # noqa: E402
+
 SHIPPING = {
     "name": "Bench",
     "line1": "1 Main Street",
@@ -156,15 +158,6 @@ def run_here(waiting: int, calls: int) -> None:
     measure(f"GET /api/factory/load, {waiting:,} items waiting", load, None)
 
 
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -177,7 +170,7 @@ def main() -> None:
     if args.here:
         run_here(args.waiting, args.calls)
         return
-    ensure_postgres_database(args.postgres)
+    postgres_database_recreate(args.postgres)
     folder = tempfile.mkdtemp(prefix="atelier-tracking-bench-")
     env = {
         **os.environ,
