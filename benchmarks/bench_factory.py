@@ -48,6 +48,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
@@ -216,6 +217,8 @@ def main() -> None:
         "SECRET_KEY": "factory-benchmark-only",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
+        # Connections kept for the whole run, so that the CPU of PostgreSQL's backends is counted.
+        "DATABASE_CONN_MAX_AGE": "3600",
     }
     os.environ.update(env)
     import django
@@ -275,7 +278,9 @@ def main() -> None:
         processes["beat"] = start_beat(env, folder)
         wait_ready(app, f"bench-default@{os.uname().nodename}")
         finishes_before = finish_tasks(folder)
+        cpu_before, tasks_before = cpu_seconds(processes), tasks_succeeded(folder)
         elapsed = wait_done(all_ids)
+        cpu_used = cpu_seconds(processes) - cpu_before
         stage_rate = (finish_tasks(folder) - finishes_before) / elapsed
         items = WorkItem.objects.filter(job__order__in=all_ids).count()
         print(f"orders placed over HTTP:              {count:9d} in {placed_in:.1f} s")
@@ -284,6 +289,8 @@ def main() -> None:
         print(f"stage tasks/s (finish_stage):         {stage_rate:9.1f}")
         print(f"stage passages/s (work items):        {items / elapsed:9.1f}")
         print(f"stage tasks/s as a share of raw rate: {100 * stage_rate / noop_rate:8.1f} %")
+        tasks = {name: count - tasks_before.get(name, 0) for name, count in tasks_succeeded(folder).items()}
+        print(cpu_used.report(elapsed=elapsed, finishes=round(stage_rate * elapsed), tasks=tasks))
         check(all_ids)
         rss["after the first round"] = rss_all(processes)
         # 3. The soak: the other rounds placed one after the other by a thread while the factory
@@ -360,6 +367,82 @@ def database_floor(times: int = 300) -> tuple[float, float, float]:
     return 1000 * round_trip, commits[0], commits[1]
 
 
+@dataclass
+class CpuSeconds:
+    """CPU seconds (user + system) used so far: by each of the run's processes (with their
+    children), by PostgreSQL's backends serving the benchmark's database, and by the whole machine
+    (busy, of ``cores`` x the wall time)."""
+
+    processes: dict[str, float]
+    postgres: dict[int, float]
+    machine_busy: float
+    machine_all: float
+
+    def __sub__(self, before: CpuSeconds) -> CpuSeconds:
+        return CpuSeconds(
+            processes={
+                name: seconds - before.processes.get(name, 0.0) for name, seconds in self.processes.items()
+            },
+            # A backend that started during the round used all its CPU in it.
+            postgres={pid: seconds - before.postgres.get(pid, 0.0) for pid, seconds in self.postgres.items()},
+            machine_busy=self.machine_busy - before.machine_busy,
+            machine_all=self.machine_all - before.machine_all,
+        )
+
+    def report(self, *, elapsed: float, finishes: int, tasks: dict[str, int]) -> str:
+        ours = sum(self.processes.values())
+        postgres = sum(self.postgres.values())
+        cores = os.cpu_count() or 1
+        lines = [
+            f"CPU s in the round ({cores} cores x {elapsed:.1f} s = {cores * elapsed:.0f} s): "
+            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.processes.items())
+            + f", PostgreSQL {postgres:.1f}",
+            f"  machine busy {100 * self.machine_busy / self.machine_all:.0f} %; "
+            f"processes outside this run {max(self.machine_busy - ours - postgres, 0):.1f} s",
+        ]
+        per_task = [
+            f"{name} {1000 * self.processes[name] / count:.1f} ms x {count}"
+            for name, count in tasks.items()
+            if count and name in self.processes
+        ]
+        lines.append("  worker CPU per task (tasks run in the round): " + ", ".join(per_task))
+        if finishes:
+            lines.append(f"  PostgreSQL CPU per finish task: {1000 * postgres / finishes:.1f} ms")
+        return "\n".join(lines)
+
+
+def cpu_seconds(processes: dict[str, subprocess.Popen]) -> CpuSeconds:
+    import psutil
+    from django.db import connection
+
+    def used(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    mine = {}
+    for name, process in processes.items():
+        parent = psutil.Process(process.pid)
+        mine[name] = used(parent) + sum(used(child) for child in parent.children(recursive=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    postgres = {}
+    for pid in pids:
+        try:
+            postgres[pid] = used(psutil.Process(pid))
+        except psutil.Error:  # a backend that ended meanwhile, or on another host
+            continue
+    machine = psutil.cpu_times()
+    return CpuSeconds(
+        processes=mine,
+        postgres=postgres,
+        machine_busy=sum(machine) - machine.idle - getattr(machine, "iowait", 0.0),
+        machine_all=sum(machine),
+    )
+
+
 def rss_all(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
     return {name: rss_mb(process) for name, process in processes.items() if name != "beat"}
 
@@ -376,6 +459,16 @@ def finish_tasks(folder: str) -> int:
         for line in path.read_text(errors="replace").splitlines()
         if "manufacturing.finish_stage[" in line and "succeeded" in line
     )
+
+
+def tasks_succeeded(folder: str) -> dict[str, int]:
+    """Tasks that succeeded so far, by worker (its queue), from the workers' logs."""
+    return {
+        path.stem.removeprefix("worker-"): sum(
+            "succeeded" in line for line in path.read_text(errors="replace").splitlines()
+        )
+        for path in Path(folder).glob("worker-*.log")
+    }
 
 
 def check(order_ids: list[str], *, quiet: bool = False) -> None:
