@@ -114,13 +114,13 @@ def routes_current() -> dict[tuple[int | None, str], Route]:
 _route_stages: dict[int, tuple[float, list[RouteStage]]] = {}
 
 
-def route_stages_current(*, route_id: int) -> list[RouteStage]:
+def route_stages_current(*, route_id: int, fresh: bool = False) -> list[RouteStage]:
     """A route's stages in order, with their work centres and checkpoints, kept in this process for
     ``ATELIER_FACTORY_SPEC_SECONDS`` as the factory is (:func:`factory_spec_current`). Shared by the
-    process's tasks: read them, never change them."""
+    process's tasks: read them, never change them. ``fresh`` reads them again now."""
     now = time.monotonic()
     kept = _route_stages.get(route_id)
-    if kept is None or now - kept[0] >= settings.ATELIER_FACTORY_SPEC_SECONDS:
+    if fresh or kept is None or now - kept[0] >= settings.ATELIER_FACTORY_SPEC_SECONDS:
         stages = RouteStage.objects.filter(route=route_id).select_related(
             "work_centre", "checkpoint", "checkpoint__rework_stage"
         )

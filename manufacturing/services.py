@@ -77,6 +77,10 @@ from .spec import BatchPolicySpec, CheckpointSpec, SamplingPlanKind
 
 logger = logging.getLogger(__name__)
 
+#: What a stage task never reads of the orders it moves (their selections were read when the job
+#: was made; their price is the order page's): not fetched with their work items.
+_ORDER_UNUSED = ("job__order__selections", "job__order__price")
+
 START_JOB_TASK = "manufacturing.start_job"
 FINISH_STAGE_TASK = "manufacturing.finish_stage"
 
@@ -379,7 +383,8 @@ def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list
     items at one stage together), and whether more may wait behind them."""
     waiting = (
         WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
-        .select_related("job__order", "job__batch", "stage__work_centre")
+        .select_related("job__order", "job__batch")
+        .defer(*_ORDER_UNUSED)
         .order_by("enqueued_at", "pk")
     )
     oldest = list(waiting[:count])
@@ -397,7 +402,7 @@ def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list
 def _lot_start(
     *, work_centre: WorkCentre, items: list[WorkItem], now: datetime, steps: ProductionSteps
 ) -> None:
-    stage = items[0].stage
+    stage = _route_stage(route_id=items[0].job.route_id, stage_id=items[0].stage_id)
     order = items[0].job.order
     setup_key = order.production.get("setup_key") or ""
     changeover = setup_key != work_centre.current_setup_key and work_centre.changeover_minutes > 0
@@ -477,6 +482,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         lead = (
             WorkItem.objects.select_for_update(of=("self",))
             .select_related("job__batch", "job__order")
+            .defer(*_ORDER_UNUSED)
             .filter(pk=work_item_id)
             .first()
         )
@@ -491,8 +497,8 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
                 )
             return result
         items = _running_lot(lead)
+        stage = _route_stage(route_id=lead.job.route_id, stage_id=lead.stage_id)
         stages = route_stages_current(route_id=lead.job.route_id)
-        stage = next(stage for stage in stages if stage.pk == lead.stage_id)
         batch = lead.job.batch
         jobs = _lot_jobs(lead)
         steps = ProductionSteps(order_ids=[job.order_id for job in jobs])
@@ -545,6 +551,16 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
     return result
 
 
+def _route_stage(*, route_id: int, stage_id: int) -> RouteStage:
+    """A stage of a route, with its work centre and checkpoint, from the process's route cache
+    (read again when the stage was added since)."""
+    for fresh in (False, True):
+        for stage in route_stages_current(route_id=route_id, fresh=fresh):
+            if stage.pk == stage_id:
+                return stage
+    raise FactoryError(f"Route {route_id} has no stage {stage_id}.")
+
+
 def _running_lot(lead: WorkItem) -> list[WorkItem]:
     """The lead's lot, locked: the lead alone, or the running items of its batch at its stage."""
     if lead.job.batch_id is None:
@@ -552,6 +568,7 @@ def _running_lot(lead: WorkItem) -> list[WorkItem]:
     return list(
         WorkItem.objects.select_for_update(of=("self",))
         .select_related("job__order", "job__batch")
+        .defer(*_ORDER_UNUSED)
         .filter(job__batch=lead.job.batch_id, stage=lead.stage_id, state=WorkItemState.RUNNING)
         .order_by("pk")
     )
@@ -563,6 +580,7 @@ def _lot_jobs(lead: WorkItem) -> list[Job]:
         return [lead.job]
     return list(
         Job.objects.select_related("order", "batch")
+        .defer(*(name.removeprefix("job__") for name in _ORDER_UNUSED))
         .filter(batch=lead.job.batch_id)
         .order_by("created_at", "pk")
     )
