@@ -23,7 +23,7 @@ from products.runtime import configurator_get
 from products.selectors import ModelSource, product_get, product_model_source, published_version_get
 
 from .presenters import Presenter
-from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
+from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput, configure_output_data
 from .services import (
     Evaluation,
     configuration_answer,
@@ -92,7 +92,7 @@ class ConfigureApi(APIView):
 
         def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> bytes:
             answer = Presenter(evaluation.model).configure(evaluation, footprint)
-            return JSONRenderer().render(ConfigureOutput(answer, context={"staff": staff}).data)
+            return JSONRenderer().render(configure_output_data(answer, staff=staff))
 
         body = configuration_answer(
             product=product,
