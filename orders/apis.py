@@ -158,12 +158,7 @@ class OrderListCreateApi(generics.ListAPIView):
                 quantity=data.get("quantity", 1),
             ),
             render=lambda order: json.loads(
-                json.dumps(
-                    OrderOutput(
-                        order_get(actor=request.user, order_id=order.pk), context=_context(request)
-                    ).data,
-                    cls=DjangoJSONEncoder,
-                )
+                json.dumps(OrderOutput(order, context=_context(request)).data, cls=DjangoJSONEncoder)
             ),
         )
         headers = {"Idempotent-Replayed": "true"} if placement.replayed else {}

@@ -33,6 +33,7 @@ from . import events
 from .idempotency import Claim, idempotency_claim, idempotency_complete, idempotency_release
 from .models import Order, OrderEvent, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
+from .selectors import order_as_written
 from .states import CUSTOMER_CANCELLABLE, FINAL, OrderStatus, can_transition
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def _quote_snapshot(*, actor: User, quote_id: uuid.UUID) -> dict[str, Any]:
         # then sees the first order; nothing else (the product, its other orders) is locked.
         quote = (
             Quote.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("product")
+            .select_related("product", "product_version")
+            .defer("product_version__document")
             .get(pk=quote_id, customer=actor)
         )
     except (Quote.DoesNotExist, ValueError):
@@ -123,7 +125,8 @@ class OrderRequest:
 def order_place(*, actor: User, request: OrderRequest) -> Order:
     """Place an order from one of the customer's open quotes (at its frozen price) or from a
     configuration validated and priced here. The order, its first event and the outbox message
-    that routes it are written in one transaction; the relay hands the message to Celery after commit."""
+    that routes it are written in one transaction; the relay hands the message to Celery after commit.
+    The order comes back as :func:`orders.selectors.order_get` would read it (without reading it)."""
     if request.quote_id is not None:
         snapshot = _quote_snapshot(actor=actor, quote_id=request.quote_id)
     else:
@@ -137,9 +140,9 @@ def order_place(*, actor: User, request: OrderRequest) -> Order:
         snapshot = {**_snapshot(priced), "eta": priced.ship_date}
     shipping = {f"ship_to_{field}": value for field, value in request.shipping.items()}
     order = Order.objects.create(customer=actor, **snapshot, **shipping)
-    events.event_record(order=order, event=events.placed(order), actor=actor)
+    placed = events.event_record(order=order, event=events.placed(order), actor=actor)
     outbox_enqueue(task=ROUTE_ORDER_TASK, kwargs={"order_id": str(order.id)}, order=order)
-    return order
+    return order_as_written(order=order, events=[placed])
 
 
 @dataclass(frozen=True)
