@@ -49,6 +49,18 @@ def test_a_repeated_request_gets_the_same_answer_from_one_query(api_client, demo
     assert len(queries) == 1 and "products_product" in queries[0]["sql"]
 
 
+def test_a_new_request_on_a_known_version_reads_only_the_current_version(
+    api_client, demo_catalogue, settings
+):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 3600
+    configure(api_client, selections={"frame": "steel"})
+    with CaptureQueriesContext(connection) as queries:
+        answer = configure(api_client, selections={"frame": "carbon"})
+    assert counts() == (0, 2) and answer["option_sets"][0]["selection"] == "carbon"
+    assert len(queries) == 1 and "products_product" in queries[0]["sql"]
+
+
 def test_answers_differ_by_every_input_of_the_request(api_client, staff_client, demo_catalogue):
     plain = configure(api_client, selections={"frame": "steel", "brakes": "disc"})
     assert plain["price"].get("margin") is None
