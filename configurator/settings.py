@@ -111,7 +111,7 @@ _CACHE_URL = env_str("CACHE_URL", "")
 _CACHE_TIMEOUT = env_int("CACHE_TIMEOUT_MS", 250) / 1000
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "configurator.plumbing.cache.ReusedClientRedisCache",
         "LOCATION": _CACHE_URL,
         "OPTIONS": {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT},
     }
