@@ -127,6 +127,11 @@ def order_place(*, actor: User, request: OrderRequest) -> Order:
     configuration validated and priced here. The order, its first event and the outbox message
     that routes it are written in one transaction; the relay hands the message to Celery after commit.
     The order comes back as :func:`orders.selectors.order_get` would read it (without reading it)."""
+    return _order_write(actor=actor, request=request)
+
+
+def _order_write(*, actor: User, request: OrderRequest) -> Order:
+    """:func:`order_place` in the caller's transaction."""
     if request.quote_id is not None:
         snapshot = _quote_snapshot(actor=actor, quote_id=request.quote_id)
     else:
@@ -172,7 +177,7 @@ def order_place_once(
         return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
     try:
         with transaction.atomic():
-            order = order_place(actor=actor, request=request)
+            order = _order_write(actor=actor, request=request)
             body = render(order)
             idempotency_complete(claim=claim, status=201, body=body)
     except BaseException:

@@ -37,7 +37,14 @@ from manufacturing.load import queue_days
 from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
-from products.selectors import ModelSource, PublishedVersion, product_get, product_model_source
+from products.selectors import (
+    ModelSource,
+    PublishedVersion,
+    product_get,
+    product_model_source,
+    published_model_source,
+    published_version_get,
+)
 
 from .documents import price_document, production_document, selections_document
 
@@ -456,9 +463,14 @@ def configuration_price(
     *, staff: bool, product_code: str, selections: dict[str, Any], quantity: int
 ) -> PricedConfiguration:
     """Validate a complete configuration of the product's current version and price it; an
-    incomplete or invalid one is a 400 naming each option set at fault."""
-    product = product_get(code=product_code, staff=staff)
-    source = product_model_source(product=product, version=None, staff=False)
+    incomplete or invalid one is a 400 naming each option set at fault. A customer's product and
+    version are read as configure reads them (:func:`products.selectors.published_model_source`)."""
+    published = None if staff else published_version_get(code=product_code)
+    if published is not None:
+        product, source = published_model_source(published)
+    else:
+        product = product_get(code=product_code, staff=staff)
+        source = product_model_source(product=product, version=None, staff=False)
     evaluation = configuration_evaluate(
         product=product, source=source, selections=selections, quantity=quantity, guide=False
     )
