@@ -9,12 +9,16 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from manufacturing.documents import DEMO_FACTORY
 from manufacturing.loading import factory_import
+from orders.selectors import order_get
+from orders.serializers import OrderOutput, order_output_data
+from orders.services import OrderRequest, order_place
 from products.services import product_import
 from tests.factories import demo_document
-from tests.orders.conftest import place
+from tests.orders.conftest import SHIPPING, place
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,22 @@ def test_the_placement_does_not_read_the_order_back(customer_client, factory):
     reads = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT")]
     assert not [sql for sql in reads if 'FROM "orders_order"' in sql or 'FROM "orders_orderevent"' in sql]
     assert not [sql for sql in reads if 'FROM "products_productversion"' in sql]
+
+
+def test_the_order_serializer_bound_once_renders_what_a_new_one_renders(customer, staff, factory):
+    placed = [
+        order_place(
+            actor=customer,
+            request=OrderRequest(shipping=SHIPPING, product_code="city-bike", selections=selections),
+        )
+        for selections in ({"frame": "steel"}, {"frame": "carbon", "brakes": "disc"})
+    ]
+    now = timezone.now()
+    # Alternating audiences and orders: nothing of one rendering may stay in the next.
+    for viewer in (staff, customer, staff):
+        for written in placed:
+            order = order_get(actor=viewer, order_id=written.pk)
+            context = {"staff": viewer.is_staff, "now": now}
+            assert order_output_data(order, context=context) == OrderOutput(order, context=context).data
+    assert "margin" in order_output_data(order, context={"staff": True, "now": now})["price"]
+    assert "margin" not in order_output_data(order, context={"staff": False, "now": now})["price"]
