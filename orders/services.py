@@ -125,13 +125,13 @@ class OrderRequest:
 def order_place(*, actor: User, request: OrderRequest) -> Order:
     """Place an order from one of the customer's open quotes (at its frozen price) or from a
     configuration validated and priced here. The order, its first event and the outbox message
-    that routes it are written in one transaction; the relay hands the message to Celery after commit.
-    The order comes back as :func:`orders.selectors.order_get` would read it (without reading it)."""
-    return _order_write(actor=actor, request=request)
+    that routes it are written in one transaction; the relay hands the message to Celery after commit."""
+    order, _ = _order_write(actor=actor, request=request)
+    return order
 
 
-def _order_write(*, actor: User, request: OrderRequest) -> Order:
-    """:func:`order_place` in the caller's transaction."""
+def _order_write(*, actor: User, request: OrderRequest) -> tuple[Order, OrderEvent]:
+    """:func:`order_place` in the caller's transaction; also gives the order's first event."""
     if request.quote_id is not None:
         snapshot = _quote_snapshot(actor=actor, quote_id=request.quote_id)
     else:
@@ -147,7 +147,7 @@ def _order_write(*, actor: User, request: OrderRequest) -> Order:
     order = Order.objects.create(customer=actor, **snapshot, **shipping)
     placed = events.event_record(order=order, event=events.placed(order), actor=actor)
     outbox_enqueue(task=ROUTE_ORDER_TASK, kwargs={"order_id": str(order.id)}, order=order)
-    return order_as_written(order=order, events=[placed])
+    return order, placed
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,10 @@ def order_place_once(
         return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
     try:
         with transaction.atomic():
-            order = _order_write(actor=actor, request=request)
-            body = render(order)
+            order, placed = _order_write(actor=actor, request=request)
+            # Rendered as written, not read back (the order's job and later events do not exist
+            # yet); the order is not handed on, so nothing sees its related rows frozen.
+            body = render(order_as_written(order=order, events=[placed]))
             idempotency_complete(claim=claim, status=201, body=body)
     except BaseException:
         idempotency_release(claim=claim)
