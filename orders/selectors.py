@@ -71,10 +71,11 @@ def order_as_written(*, order: Order, events: list[OrderEvent]) -> Order:
     version = _version_in_hand(order)
     if version is not None:
         order.product_version = version
-    # What a prefetch stores: the related manager then answers from these rows.
+    # What Django's prefetch_related stores (prefetch_one_level): the related manager then answers
+    # from these rows. The stubs declare neither the queryset's prefetch flag nor the model's cache.
     timeline = OrderEvent.objects.filter(order=order)
     timeline._result_cache = list(events)
-    timeline._prefetch_done = True
-    order._prefetched_objects_cache = {"events": timeline}
+    timeline._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"events": timeline}  # type: ignore[attr-defined]
     Order.job.related.set_cached_value(order, None)
     return order

@@ -104,7 +104,8 @@ def test_a_configured_cache_counts_and_the_database_stays_empty(redis_cache):
     assert RateCounter.objects.count() == 0
     assert redis_cache.get(f"throttle:orders:1:{int(START // 60)}") == 5
     # One client per connection pool, not one per operation (configurator/plumbing/cache.py).
-    assert redis_cache._cache.get_client() is redis_cache._cache.get_client(write=True)
+    client = redis_cache._cache.get_client
+    assert client() is client() and client(write=True) is client(write=True)
 
 
 def test_a_dead_cache_counts_in_the_database_and_is_left_alone_for_a_while(settings, closed_breaker, caplog):
