@@ -325,7 +325,7 @@ class ConfigureOutput(serializers.Serializer):
 
 
 #: One bound ConfigureOutput per audience (staff see costs). DRF deep-copies a serializer's whole
-#: field tree for every new instance (~130 fields for the configure answer: two thirds of the CPU of
+#: field tree for every new instance (~130 fields for the configure answer: a third of the CPU of
 #: an evaluated answer on a demo product); once bound, rendering reads nothing but its argument.
 _configure_outputs: dict[bool, ConfigureOutput] = {}
 
