@@ -23,8 +23,10 @@ with probability 0.8, values by popularity 1/rank), accessories (half of them, o
 a saddle height (a quarter, any of its 71 steps), an engraving (a tenth, a text of their own) and
 gift wrap (a fifth); each step is one configure request with the choices so far. The timed sessions
 follow a warm-up of twice as many other sessions from the same mix (a shop that has been open a
-while); the per-process answer cache's hit rate is printed. "every request new" sends choices never
-asked before (a unique engraving), so every request is evaluated: the cost of a miss.
+while); the share answered from remembered answers (each process's own, and those the others
+shared through the cache) is printed. "every request new" sends choices never asked before (a
+unique engraving), so every request is evaluated: the cost of a miss. A PostgreSQL database
+(``--database-url``) is made afresh for each run: no earlier run's orders weigh on it.
 
 Each scenario prints requests per second, p50/p95/p99 latency, the ratio to the bare view, and the
 CPU it took per request: gunicorn's processes (web), the PostgreSQL backends of the run's database
@@ -56,6 +58,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_databases import postgres_database_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 RENAULT = ROOT.parent / "shared" / "benchmarks" / "renault" / "megane.xml"
@@ -384,6 +388,8 @@ def main() -> None:
         f"workers, {options.concurrency} clients, {options.requests} requests per scenario; "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
     )
+    if options.database_url.startswith("postgres"):
+        postgres_database_recreate(options.database_url)
     manage(env, "migrate", "--verbosity", "0")
     manage(env, "load_demo", "--verbosity", "0")
     renault = RENAULT.exists()

@@ -111,7 +111,7 @@ _CACHE_URL = env_str("CACHE_URL", "")
 _CACHE_TIMEOUT = env_int("CACHE_TIMEOUT_MS", 250) / 1000
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "configurator.plumbing.cache.ReusedClientRedisCache",
         "LOCATION": _CACHE_URL,
         "OPTIONS": {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT},
     }
@@ -291,6 +291,13 @@ ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
 #: Megabytes of rendered configure answers each process keeps (0: none). An answer is reused only
 #: while its version, request, date, queue days and factory are unchanged (configure/services.py).
 ATELIER_CONFIGURE_CACHE_MB = env_int("ATELIER_CONFIGURE_CACHE_MB", 16)
+#: Share customers' configure answers between web processes and hosts through the cache (on when
+#: CACHE_URL is set): an answer one process computed serves the others, checked as their own are.
+ATELIER_CONFIGURE_SHARED = env_bool("ATELIER_CONFIGURE_SHARED", bool(_CACHE_URL))
+#: Seconds the shared cache keeps an answer (a popular one is written again when it expires).
+ATELIER_CONFIGURE_SHARED_SECONDS = env_int("ATELIER_CONFIGURE_SHARED_SECONDS", 600)
+#: Seconds the configure endpoint leaves a failed shared cache alone before it tries it again.
+ATELIER_CONFIGURE_SHARED_RETRY_SECONDS = env_int("ATELIER_CONFIGURE_SHARED_RETRY_SECONDS", 30)
 #: Seconds a process reuses a product's queue days (the factory's live load in a lead time) before
 #: it reads them again, for configure answers, quotes and orders alike.
 ATELIER_QUEUE_DAYS_SECONDS = env_float("ATELIER_QUEUE_DAYS_SECONDS", 5.0)

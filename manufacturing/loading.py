@@ -110,6 +110,13 @@ def routes_current() -> dict[tuple[int | None, str], Route]:
     return _routes[1]
 
 
+def route_current_find(*, product_id: int, mode: str) -> Route | None:
+    """The route an order of this product and mode takes, from :func:`routes_current`: the
+    product's own, else the mode's default route; ``None`` when the factory has neither."""
+    routes = routes_current()
+    return routes.get((product_id, mode)) or routes.get((None, mode))
+
+
 #: Route id -> (when read, its stages): what every stage task reads, kept like the factory.
 _route_stages: dict[int, tuple[float, list[RouteStage]]] = {}
 

@@ -56,7 +56,7 @@ from products.models import ProductVersion
 from products.runtime import runtime_get
 
 from .clock import real_due, stage_times
-from .loading import route_stages_current, routes_current
+from .loading import route_current_find, route_stages_current
 from .models import (
     Batch,
     BatchPolicy,
@@ -95,8 +95,7 @@ class FactoryError(Exception):
 
 def route_for_order(*, order: Order) -> Route:
     """The product's own route for the order's production mode, else that mode's default route."""
-    routes = routes_current()
-    route = routes.get((order.product_id, order.production_mode)) or routes.get((None, order.production_mode))
+    route = route_current_find(product_id=order.product_id, mode=order.production_mode)
     if route is None:
         raise FactoryError(f"No {order.production_mode} route for {order.product.code} and no default route.")
     return route

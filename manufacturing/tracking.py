@@ -41,10 +41,10 @@ from .load import (
     ACTIVE_STATES,
     minutes_per_working_day,
     remaining_minutes,
-    route_find,
     sim_minutes_to_real,
     work_centre_backlog,
 )
+from .loading import route_current_find, route_stages_current
 from .models import InspectionDecision, Job, RouteStage, WorkItem, WorkItemState
 from .spec import FactorySpec
 
@@ -228,12 +228,8 @@ def _stage(stage: RouteStage, state: StageState, item: WorkItem | None, quantity
 
 def _not_in_factory(order: Order, now: datetime) -> OrderTracking:
     """An order without a job: the route it will take, every applicable stage next."""
-    route = route_find(product_id=order.product_id, mode=order.production_mode)
-    stages = (
-        []
-        if route is None
-        else _applicable(order, list(route.stages.select_related("work_centre").order_by("position")))
-    )
+    route = route_current_find(product_id=order.product_id, mode=order.production_mode)
+    stages = [] if route is None else _applicable(order, route_stages_current(route_id=route.pk))
     return OrderTracking(
         route=None if route is None else route.name,
         in_production=False,

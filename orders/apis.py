@@ -33,6 +33,7 @@ from .serializers import (
     QuoteOrderInput,
     QuoteOutput,
     order_input_for,
+    order_output_data,
 )
 from .services import OrderRequest, order_cancel, order_place_once, quote_create
 
@@ -158,12 +159,7 @@ class OrderListCreateApi(generics.ListAPIView):
                 quantity=data.get("quantity", 1),
             ),
             render=lambda order: json.loads(
-                json.dumps(
-                    OrderOutput(
-                        order_get(actor=request.user, order_id=order.pk), context=_context(request)
-                    ).data,
-                    cls=DjangoJSONEncoder,
-                )
+                json.dumps(order_output_data(order, context=_context(request)), cls=DjangoJSONEncoder)
             ),
         )
         headers = {"Idempotent-Replayed": "true"} if placement.replayed else {}
@@ -176,7 +172,7 @@ class OrderDetailApi(APIView):
     @extend_schema(operation_id="orders_retrieve", responses={200: OrderOutput, **error_responses(401, 404)})
     def get(self, request: Request, order_id: str) -> Response:
         order = order_get(actor=request.user, order_id=order_id)
-        return Response(OrderOutput(order, context=_context(request)).data)
+        return Response(order_output_data(order, context=_context(request)))
 
 
 class OrderCancelApi(APIView):
@@ -195,4 +191,4 @@ class OrderCancelApi(APIView):
         order = order_get(actor=request.user, order_id=order_id)
         order_cancel(actor=request.user, order=order, reason=serializer.validated_data["reason"])
         fresh = order_get(actor=request.user, order_id=order_id)
-        return Response(OrderOutput(fresh, context=_context(request)).data)
+        return Response(order_output_data(fresh, context=_context(request)))

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from configurator.plumbing.errors import ErrorCode, NotFoundError
+from products.models import Product, ProductVersion
 
 from .models import Order, OrderEvent, Quote
 
@@ -49,3 +50,32 @@ def order_get(*, actor: User, order_id: uuid.UUID | str) -> Order:
         return orders.get(pk=order_id)
     except (Order.DoesNotExist, ValueError, ValidationError):
         raise NotFoundError("No such order.", code=ErrorCode.ORDER_NOT_FOUND) from None
+
+
+def _version_in_hand(order: Order) -> ProductVersion | None:
+    """The order's product version when its product or its quote was read with it."""
+    product = order.product
+    if Product.current_version.is_cached(product) and product.current_version_id == order.product_version_id:
+        return product.current_version
+    quote = order.quote if order.quote_id is not None else None
+    if quote is not None and Quote.product_version.is_cached(quote):
+        return quote.product_version
+    return None
+
+
+def order_as_written(*, order: Order, events: list[OrderEvent]) -> Order:
+    """An order its placing transaction has just written, holding what :func:`order_get` would read
+    back with it, so that the placement answers without reading it again: its product, customer and
+    events as written, its version when it is the product's current one (else read when asked), and
+    no job (the routing task makes it after commit)."""
+    version = _version_in_hand(order)
+    if version is not None:
+        order.product_version = version
+    # What Django's prefetch_related stores (prefetch_one_level): the related manager then answers
+    # from these rows. The stubs declare neither the queryset's prefetch flag nor the model's cache.
+    timeline = OrderEvent.objects.filter(order=order)
+    timeline._result_cache = list(events)
+    timeline._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"events": timeline}  # type: ignore[attr-defined]
+    Order.job.related.set_cached_value(order, None)
+    return order

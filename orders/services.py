@@ -33,6 +33,7 @@ from . import events
 from .idempotency import Claim, idempotency_claim, idempotency_complete, idempotency_release
 from .models import Order, OrderEvent, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
+from .selectors import order_as_written
 from .states import CUSTOMER_CANCELLABLE, FINAL, OrderStatus, can_transition
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def _quote_snapshot(*, actor: User, quote_id: uuid.UUID) -> dict[str, Any]:
         # then sees the first order; nothing else (the product, its other orders) is locked.
         quote = (
             Quote.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("product")
+            .select_related("product", "product_version")
+            .defer("product_version__document")
             .get(pk=quote_id, customer=actor)
         )
     except (Quote.DoesNotExist, ValueError):
@@ -124,6 +126,12 @@ def order_place(*, actor: User, request: OrderRequest) -> Order:
     """Place an order from one of the customer's open quotes (at its frozen price) or from a
     configuration validated and priced here. The order, its first event and the outbox message
     that routes it are written in one transaction; the relay hands the message to Celery after commit."""
+    order, _ = _order_write(actor=actor, request=request)
+    return order
+
+
+def _order_write(*, actor: User, request: OrderRequest) -> tuple[Order, OrderEvent]:
+    """:func:`order_place` in the caller's transaction; also gives the order's first event."""
     if request.quote_id is not None:
         snapshot = _quote_snapshot(actor=actor, quote_id=request.quote_id)
     else:
@@ -137,9 +145,9 @@ def order_place(*, actor: User, request: OrderRequest) -> Order:
         snapshot = {**_snapshot(priced), "eta": priced.ship_date}
     shipping = {f"ship_to_{field}": value for field, value in request.shipping.items()}
     order = Order.objects.create(customer=actor, **snapshot, **shipping)
-    events.event_record(order=order, event=events.placed(order), actor=actor)
+    placed = events.event_record(order=order, event=events.placed(order), actor=actor)
     outbox_enqueue(task=ROUTE_ORDER_TASK, kwargs={"order_id": str(order.id)}, order=order)
-    return order
+    return order, placed
 
 
 @dataclass(frozen=True)
@@ -169,8 +177,10 @@ def order_place_once(
         return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
     try:
         with transaction.atomic():
-            order = order_place(actor=actor, request=request)
-            body = render(order)
+            order, placed = _order_write(actor=actor, request=request)
+            # Rendered as written, not read back (the order's job and later events do not exist
+            # yet); the order is not handed on, so nothing sees its related rows frozen.
+            body = render(order_as_written(order=order, events=[placed]))
             idempotency_complete(claim=claim, status=201, body=body)
     except BaseException:
         idempotency_release(claim=claim)

@@ -75,6 +75,7 @@ class PublishedVersion:
     product_code: str
     version: int
     checksum: str
+    version_pk: int
 
 
 def published_version_get(*, code: str) -> PublishedVersion | None:
@@ -84,12 +85,39 @@ def published_version_get(*, code: str) -> PublishedVersion | None:
     product, version = Product._meta.db_table, ProductVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.id, p.code, v.number, v.checksum FROM {product} p "
+            f"SELECT p.id, p.code, v.number, v.checksum, v.id FROM {product} p "
             f"JOIN {version} v ON v.id = p.current_version_id WHERE p.code = %s AND p.is_active",
             [code],
         )
         row = cursor.fetchone()
     return None if row is None else PublishedVersion(*row)
+
+
+#: Product id -> (its published version as read, the product, its model source): see
+#: :func:`published_model_source`.
+_published_sources: dict[int, tuple[PublishedVersion, Product, ModelSource]] = {}
+
+
+def published_model_source(published: PublishedVersion) -> tuple[Product, ModelSource]:
+    """The product and the model source of the version :func:`published_version_get` just read, as
+    :func:`product_get` and :func:`product_model_source` give them to a customer, kept by this
+    process until the product's published version changes: what a configure answer reads of them
+    (the product's id and code, the version's number, checksum and document) is fixed by the
+    version, and whether it is still on sale is what ``published`` was just read for."""
+    kept = _published_sources.get(published.product_id)
+    if kept is None or kept[0] != published:
+        product = product_get(code=published.product_code, staff=False)
+        source = product_model_source(product=product, version=None, staff=False)
+        kept = (published, product, source)
+        # A version published between the two reads is answered, not kept under the older one.
+        if (product.pk, source.version, source.checksum, source.version_pk) == (
+            published.product_id,
+            published.version,
+            published.checksum,
+            published.version_pk,
+        ):
+            _published_sources[published.product_id] = kept
+    return kept[1], kept[2]
 
 
 def product_version_get(*, product: Product, version: str | None, staff: bool) -> ProductVersion | None:

@@ -20,10 +20,16 @@ from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
 from products.models import Product
 from products.runtime import configurator_get
-from products.selectors import ModelSource, product_get, product_model_source, published_version_get
+from products.selectors import (
+    ModelSource,
+    product_get,
+    product_model_source,
+    published_model_source,
+    published_version_get,
+)
 
 from .presenters import Presenter
-from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput
+from .serializers import ConfigureInput, ConfigureOutput, ExplainInput, ExplainOutput, configure_output_data
 from .services import (
     Evaluation,
     configuration_answer,
@@ -75,6 +81,7 @@ class ConfigureApi(APIView):
     def post(self, request: Request, code: str) -> HttpResponseBase:
         staff = _is_staff(request)
         spec = factory_spec_current()
+        found: tuple[Product, ModelSource] | None = None
         if not staff and "version" not in request.query_params:
             published = published_version_get(code=code)
             if published is not None:
@@ -83,7 +90,8 @@ class ConfigureApi(APIView):
                 )
                 if remembered is not None:
                     return _json(request, remembered)
-        product, source = _model_source(request, code)
+                found = published_model_source(published)
+        product, source = found or _model_source(request, code)
 
         def parse() -> dict[str, Any]:
             serializer = ConfigureInput(data=request.data)
@@ -92,7 +100,7 @@ class ConfigureApi(APIView):
 
         def render(evaluation: Evaluation, footprint: FootprintComparison | None) -> bytes:
             answer = Presenter(evaluation.model).configure(evaluation, footprint)
-            return JSONRenderer().render(ConfigureOutput(answer, context={"staff": staff}).data)
+            return JSONRenderer().render(configure_output_data(answer, staff=staff))
 
         body = configuration_answer(
             product=product,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from configurator.engine import Configurator
@@ -21,6 +23,7 @@ from configurator.engine.errors import EngineError, NotBlockedError, SelectionEr
 from configurator.engine.model import ProductModel, Value
 from configurator.engine.pricing import LeadTime, PriceBreakdown, Pricer, ProductionDecision
 from configurator.engine.results import Completion, EffectiveConfiguration, Explanation, Guidance, Validation
+from configurator.plumbing.breaker import Breaker
 from configurator.plumbing.errors import (
     ErrorCode,
     FieldErrorCode,
@@ -34,7 +37,14 @@ from manufacturing.load import queue_days
 from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
-from products.selectors import ModelSource, PublishedVersion, product_get, product_model_source
+from products.selectors import (
+    ModelSource,
+    PublishedVersion,
+    product_get,
+    product_model_source,
+    published_model_source,
+    published_version_get,
+)
 
 from .documents import price_document, production_document, selections_document
 
@@ -209,11 +219,25 @@ class _CachedAnswer:
     day: date
     #: (production mode, queue days) of each price in it.
     queues: tuple[tuple[str, int], ...]
-    spec: FactorySpec
+    #: The factory's digest (:func:`_factory_digest`).
+    factory: str
 
 
 #: Rendered configure answers of this process (ATELIER_CONFIGURE_CACHE_MB).
 configure_answers = SizedLru[_CachedAnswer]()
+
+#: The last factory seen and its digest: one object per ATELIER_FACTORY_SPEC_SECONDS.
+_factory_seen: tuple[FactorySpec, str] | None = None
+
+
+def _factory_digest(spec: FactorySpec) -> str:
+    """A digest of the factory's content, the same in every process for the same factory (a
+    process's own answers could compare the object; answers shared between processes cannot)."""
+    global _factory_seen
+    seen = _factory_seen
+    if seen is None or seen[0] is not spec:
+        seen = _factory_seen = (spec, hashlib.sha256(pickle.dumps(spec)).hexdigest())
+    return seen[1]
 
 
 def _answer_key(
@@ -240,17 +264,61 @@ def _unchanged(
     date), the factory (the footprint) and the queue days of each production mode it priced."""
     return (
         cached.day == timezone.localdate()
-        and (cached.spec is spec or cached.spec == spec)
+        and cached.factory == _factory_digest(spec)
         and all(queue_days_of(mode) == days for mode, days in cached.queues)
     )
+
+
+#: Skips the shared cache for ATELIER_CONFIGURE_SHARED_RETRY_SECONDS after it failed.
+shared_answers_breaker = Breaker(
+    what="Shared configure answers",
+    instead="answering from each process's own",
+    retry_setting="ATELIER_CONFIGURE_SHARED_RETRY_SECONDS",
+)
+
+
+def _shared_key(key: bytes) -> str:
+    return f"configure:1:{key.hex()}"
+
+
+def _shared_answer_get(key: bytes) -> _CachedAnswer | None:
+    """A customer's answer another web process computed, from the shared cache (``CACHE_URL``);
+    None when there is none, or the cache is off or failing."""
+    if not settings.ATELIER_CONFIGURE_SHARED or not shared_answers_breaker.closed():
+        return None
+    try:
+        found = cache.get(_shared_key(key))
+    except Exception as error:  # any cache failure: the cache backends raise their client's errors
+        shared_answers_breaker.trip(error)
+        return None
+    if found is None:
+        return None
+    body, day, queues, factory = found
+    return _CachedAnswer(
+        body=body, day=date.fromisoformat(day), queues=tuple(map(tuple, queues)), factory=factory
+    )
+
+
+def _shared_answer_put(key: bytes, answer: _CachedAnswer) -> None:
+    """Offer a customer's answer to the other web processes, as plain data (a deploy that changes
+    :class:`_CachedAnswer` still reads what the one before wrote)."""
+    if not settings.ATELIER_CONFIGURE_SHARED or not shared_answers_breaker.closed():
+        return
+    value = (answer.body, answer.day.isoformat(), answer.queues, answer.factory)
+    try:
+        cache.set(_shared_key(key), value, timeout=settings.ATELIER_CONFIGURE_SHARED_SECONDS)
+    except Exception as error:  # as in _shared_answer_get
+        shared_answers_breaker.trip(error)
 
 
 def configuration_answer_remembered(
     *, published: PublishedVersion, body: bytes, spec: FactorySpec
 ) -> bytes | None:
-    """A customer's answer to this request body from this process's cache, when it can be trusted
-    without reading anything but the product's current version: its queue days were read within
-    ``ATELIER_QUEUE_DAYS_SECONDS``. None: let :func:`configuration_answer` decide."""
+    """A customer's answer to this request body from this process's cache, else from the shared
+    cache (``ATELIER_CONFIGURE_SHARED``: kept here from then on), when it can be trusted without
+    reading anything but the product's current version: its queue days were read within
+    ``ATELIER_QUEUE_DAYS_SECONDS`` by this process. None: let :func:`configuration_answer` decide
+    (with a shared answer kept here, checked against the queue days it reads)."""
     if not settings.ATELIER_CONFIGURE_CACHE_MB:
         return None
     key = _answer_key(
@@ -261,13 +329,19 @@ def configuration_answer_remembered(
         staff=False,
         body=body,
     )
-    cached = configure_answers.get(
-        key,
-        fresh=lambda entry: _unchanged(
+
+    def fresh(entry: _CachedAnswer) -> bool:
+        return _unchanged(
             entry, spec=spec, queue_days_of=lambda mode: _queue_days.peek((published.product_id, mode))
-        ),
-        count_miss=False,
-    )
+        )
+
+    cached = configure_answers.get(key, fresh=fresh, count_miss=False)
+    if cached is None:
+        shared = _shared_answer_get(key)
+        if shared is not None:
+            capacity = settings.ATELIER_CONFIGURE_CACHE_MB * 1024 * 1024
+            configure_answers.put(key, shared, size=len(shared.body), capacity=capacity)
+            cached = configure_answers.get(key, fresh=fresh, count_miss=False)
     return None if cached is None else cached.body
 
 
@@ -331,9 +405,11 @@ def configuration_answer(
             body=answer,
             day=evaluation.priced.start,
             queues=tuple((priced.decision.mode.value, priced.queue_days) for priced in prices if priced),
-            spec=spec,
+            factory=_factory_digest(spec),
         )
         configure_answers.put(key, cached, size=len(answer), capacity=capacity)
+        if not staff:
+            _shared_answer_put(key, cached)
     return answer
 
 
@@ -387,9 +463,14 @@ def configuration_price(
     *, staff: bool, product_code: str, selections: dict[str, Any], quantity: int
 ) -> PricedConfiguration:
     """Validate a complete configuration of the product's current version and price it; an
-    incomplete or invalid one is a 400 naming each option set at fault."""
-    product = product_get(code=product_code, staff=staff)
-    source = product_model_source(product=product, version=None, staff=False)
+    incomplete or invalid one is a 400 naming each option set at fault. A customer's product and
+    version are read as configure reads them (:func:`products.selectors.published_model_source`)."""
+    published = None if staff else published_version_get(code=product_code)
+    if published is not None:
+        product, source = published_model_source(published)
+    else:
+        product = product_get(code=product_code, staff=staff)
+        source = product_model_source(product=product, version=None, staff=False)
     evaluation = configuration_evaluate(
         product=product, source=source, selections=selections, quantity=quantity, guide=False
     )

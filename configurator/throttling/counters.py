@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 
+from configurator.plumbing.breaker import Breaker
+
 from .models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -103,24 +105,15 @@ class CacheStore:
         cache.delete_many([self._cache_key(key, window) for window in windows])
 
 
-class _Breaker:
+class _Breaker(Breaker):
     """Skips the cache for a while after it failed."""
 
     def __init__(self) -> None:
-        self.open_until = 0.0
-
-    def closed(self) -> bool:
-        return time.monotonic() >= self.open_until
-
-    def trip(self, error: Exception) -> None:
-        pause = settings.ATELIER_THROTTLE_CACHE_RETRY_SECONDS
-        logger.warning(
-            "Throttle cache failed (%s: %s); counting in the database for the next %s s",
-            type(error).__name__,
-            error,
-            pause,
+        super().__init__(
+            what="Throttle cache",
+            instead="counting in the database",
+            retry_setting="ATELIER_THROTTLE_CACHE_RETRY_SECONDS",
         )
-        self.open_until = time.monotonic() + pause
 
 
 _database = DatabaseStore()

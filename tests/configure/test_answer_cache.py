@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from configurator.configure import services
 from configurator.configure.services import configure_answers
+from configurator.plumbing.breaker import Breaker
 from configurator.plumbing.memo import SizedLru, TtlMemo
 from products.models import Product
 from products.services import product_import
@@ -44,6 +46,18 @@ def test_a_repeated_request_gets_the_same_answer_from_one_query(api_client, demo
     assert again == first
     assert counts() == (1, 1)
     # Only the product and its current version are read: a new version must be seen at once.
+    assert len(queries) == 1 and "products_product" in queries[0]["sql"]
+
+
+def test_a_new_request_on_a_known_version_reads_only_the_current_version(
+    api_client, demo_catalogue, settings
+):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    settings.ATELIER_FACTORY_SPEC_SECONDS = 3600
+    configure(api_client, selections={"frame": "steel"})
+    with CaptureQueriesContext(connection) as queries:
+        answer = configure(api_client, selections={"frame": "carbon"})
+    assert counts() == (0, 2) and answer["option_sets"][0]["selection"] == "carbon"
     assert len(queries) == 1 and "products_product" in queries[0]["sql"]
 
 
@@ -145,3 +159,96 @@ def test_an_answer_cut_short_by_the_explanation_budget_is_not_kept(api_client, d
         assert response.json()["explained"] is False
     assert counts() == (0, 2)
     assert configure_answers.stats().entries == 0
+
+
+# -- shared between web processes (ATELIER_CONFIGURE_SHARED) ----------------------------------------
+
+
+@pytest.fixture
+def shared(settings, monkeypatch):
+    """Answers shared through the cache, with a breaker of the test's own."""
+    settings.ATELIER_CONFIGURE_SHARED = True
+    breaker = Breaker(
+        what="Shared configure answers", instead="not", retry_setting="ATELIER_CONFIGURE_SHARED_RETRY_SECONDS"
+    )
+    monkeypatch.setattr(services, "shared_answers_breaker", breaker)
+    return breaker
+
+
+def another_process() -> None:
+    """Forget what this process keeps: its answers and the queue days it read."""
+    configure_answers.clear()
+    services.queue_days_forget()
+
+
+def not_evaluated(monkeypatch) -> None:
+    def refuse(**kwargs):
+        raise AssertionError("evaluated, not served from the shared cache")
+
+    monkeypatch.setattr(services, "configuration_evaluate", refuse)
+
+
+@pytest.mark.parametrize("queue_days_read", [True, False])
+def test_an_answer_another_process_computed_is_served_to_this_one(
+    api_client, demo_catalogue, shared, monkeypatch, queue_days_read
+):
+    request = {"selections": {"frame": "carbon", "accessories": ["lights"]}, "quantity": 2}
+    first = configure(api_client, **request)
+    another_process()
+    if queue_days_read:  # else the process reads them before it trusts the answer
+        services.queue_days_current(product=demo_catalogue["city-bike"], mode="batch", now=timezone.now())
+    not_evaluated(monkeypatch)
+    assert configure(api_client, **request) == first
+    assert counts() == (1, 0)
+    assert configure(api_client, **request) == first  # kept by this process from then on
+    assert counts() == (2, 0)
+
+
+def test_a_shared_answer_is_checked_like_a_process_own(api_client, demo_catalogue, shared, monkeypatch):
+    first = configure(api_client, selections={"frame": "steel"})
+    another_process()
+    tomorrow = timezone.now() + timedelta(days=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: tomorrow)
+    later = configure(api_client, selections={"frame": "steel"})
+    assert later["production"]["lead_time"]["ship_date"] > first["production"]["lead_time"]["ship_date"]
+    changed = demo_document("city-bike")
+    changed["baseline"]["price"] = "799.00"
+    product_import(document=changed, publish=True)
+    another_process()
+    assert configure(api_client, selections={"frame": "steel"})["version"] == 2
+
+
+def shared_keys() -> list[str]:
+    return [key for key in cache._cache if "configure:" in key]
+
+
+def test_staff_answers_are_not_shared(staff_client, api_client, demo_catalogue, shared):
+    assert "margin" in configure(staff_client, selections={"frame": "steel"})["price"]
+    assert shared_keys() == []
+    configure(api_client, selections={"frame": "steel"})
+    assert len(shared_keys()) == 1
+
+
+def test_a_failing_shared_cache_is_left_alone_and_answers_still_come(
+    api_client, demo_catalogue, shared, monkeypatch, caplog
+):
+    class Down:
+        calls = 0
+
+        def get(self, *args, **kwargs):
+            Down.calls += 1
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        set = get
+
+    monkeypatch.setattr(services, "cache", Down())
+    for frame in ("steel", "alu", "carbon"):
+        assert configure(api_client, selections={"frame": frame})["product"] == "city-bike"
+    assert Down.calls == 1 and not shared.closed()
+    assert sum("Shared configure answers failed" in record.message for record in caplog.records) == 1
+
+
+def test_without_sharing_nothing_reaches_the_cache(api_client, demo_catalogue, settings):
+    settings.ATELIER_CONFIGURE_SHARED = False
+    configure(api_client, selections={"frame": "steel"})
+    assert shared_keys() == []

@@ -11,7 +11,7 @@ import pytest
 from rest_framework import serializers
 
 from configurator.configure.presenters import Presenter
-from configurator.configure.serializers import ConfigureOutput, PresentedOutput
+from configurator.configure.serializers import ConfigureOutput, PresentedOutput, configure_output_data
 from configurator.configure.services import configuration_evaluate
 from products.selectors import product_model_source
 
@@ -78,3 +78,14 @@ def test_a_presented_answer_missing_a_field_is_an_error(demo_catalogue):
     del data["option_sets"][0]["values"][0]["implied"]
     with pytest.raises(KeyError, match="implied"):
         rendered(data, staff=False)
+
+
+@pytest.mark.parametrize(("code", "selections"), CASES)
+def test_the_serializer_bound_once_renders_what_a_new_one_renders(demo_catalogue, code, selections):
+    # Alternating audiences: the bound serializers must not share what staff may see.
+    for complete in (False, True):
+        data = answer(demo_catalogue[code], selections, complete)
+        for staff in (True, False, True):
+            assert json.dumps(configure_output_data(data, staff=staff)) == rendered(data, staff)
+    assert "margin" in configure_output_data(data, staff=True)["price"]
+    assert "margin" not in configure_output_data(data, staff=False)["price"]

@@ -33,7 +33,7 @@ def database_store(settings):
 def redis_cache_settings(url: str) -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "configurator.plumbing.cache.ReusedClientRedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
@@ -103,6 +103,9 @@ def test_a_configured_cache_counts_and_the_database_stays_empty(redis_cache):
     assert allowed("orders:1", 8) == 5
     assert RateCounter.objects.count() == 0
     assert redis_cache.get(f"throttle:orders:1:{int(START // 60)}") == 5
+    # One client per connection pool, not one per operation (configurator/plumbing/cache.py).
+    client = redis_cache._cache.get_client
+    assert client() is client() and client(write=True) is client(write=True)
 
 
 def test_a_dead_cache_counts_in_the_database_and_is_left_alone_for_a_while(settings, closed_breaker, caplog):
