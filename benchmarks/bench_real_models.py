@@ -438,7 +438,8 @@ def bench_precomputed(
         f"\n  precomputed answers (once per published version, on a worker): {seconds:.1f} s wall, "
         f"{cpu:.1f} s CPU, {precomputed.calls:,} solver calls; {size / 1e6:.1f} MB pickled: "
         f"{len(precomputed.possible)} possible values, {precomputed.pairs():,} (choice, value) pairs "
-        f"blocked with their minimal constraints, {len(precomputed.witnesses):,} configurations"
+        f"blocked with their minimal constraints, {precomputed.triples():,} values blocked by two choices "
+        f"together (neither alone; minimal triples), {len(precomputed.witnesses):,} configurations"
     )
     answered = Configurator(compiled, precomputed=precomputed)
     for chosen in warm:
@@ -461,7 +462,7 @@ def bench_precomputed(
     print(
         f"    blocked values: {blocked:,} in {len(measured)} steps, every one explained "
         f"({unexplained} steps short); {from_precomputed / max(blocked, 1):.0%} "
-        f"explained from precomputed answers (one choice alone, or none)"
+        f"explained from precomputed answers (one choice alone, two together, or none)"
     )
     target(
         "Renault guidance without explanations, with precomputed answers, p95 < 15 ms",

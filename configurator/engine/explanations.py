@@ -133,6 +133,28 @@ class Explainer:
                 return Explanation((Choice(choice.code, choice.value),), constraints)
         return None
 
+    def _together(
+        self, request: Request, target: Target, candidates: Sequence[ChoiceLits]
+    ) -> Explanation | None:
+        """The explanation of a value that two of ``candidates`` rule out together, as precomputed
+        (no solver call); None when the precomputed answers do not have one. Asked after no single
+        choice was found to block the value alone, so the two are a minimal set of choices."""
+        found = self.session.together(request).get(target.key)
+        if found is None:
+            return None
+        one, other, indices = found
+        if not any(choice is one for choice in candidates) or not any(
+            choice is other for choice in candidates
+        ):
+            return None
+        request.precomputed_reasons += 1
+        pair = sorted((one, other), key=lambda choice: choice.rank)
+        refs = self.session.constraint_refs
+        return Explanation(
+            tuple(Choice(choice.code, choice.value) for choice in pair),
+            tuple(refs[index] for index in indices),
+        )
+
     def _pair(self, request: Request, choice: ChoiceLits | None, target: Target, cheap: bool = False) -> Any:
         """None when ``choice`` alone (None: no choice) leaves ``target`` possible, else a minimal
         tuple of constraints that rule it out with that choice. ``cheap``: ``_UNKNOWN`` instead of
@@ -180,6 +202,19 @@ class Explainer:
         index = self.session.constraint_index
         return tuple(index[ref] for ref in refs)
 
+    def blocking_indices(
+        self, request: Request, choices: list[ChoiceLits], target: Target
+    ) -> tuple[int, ...]:
+        """A minimal set of constraints (indices into ``compiled.constraints``) that rule ``target``
+        out with ``choices``, for choices known to rule it out together."""
+        if self.session.solve(request, target.lits, choices=choices, named=True):  # pragma: no cover
+            raise AssertionError("the choices leave the value possible")
+        selectors = self._minimal_selectors(
+            request, choices, target.lits, self.session.core(), self._fixed(choices, target.key), target.key
+        )
+        index = self.session.constraint_index
+        return tuple(index[constraint_ref(self.session.constraint_of[lit])] for lit in selectors)
+
     def _blocking_constraint(self, choice: ChoiceLits | None, target: Target) -> ConstraintInfo | None:
         """A rule or table that rules the target out with this choice, read off the constraint alone
         (no solver call); None when no single constraint does (or the kinds do not allow the check)."""
@@ -208,7 +243,7 @@ class Explainer:
         single = self._single_cause(request, target, candidates, cheap=cheap)
         if single is not None:
             return single
-        found = self._lookup(target.key, candidates)
+        found = self._lookup(target.key, candidates) or self._together(request, target, candidates)
         if found is not None or cheap:
             return found
         found = self._read_off(request, target, candidates) or self._as_found_before(
@@ -231,7 +266,9 @@ class Explainer:
         found = self._lookup(target.key, others)
         if found is not None:
             return found
-        single = self._single_cause(request, target, others, cheap=True)
+        single = self._single_cause(request, target, others, cheap=True) or self._together(
+            request, target, others
+        )
         if single is not None:
             return single
         own_reason = Explanation((Choice(own.code, own.value),), ())
@@ -337,7 +374,11 @@ class Explainer:
         code = own.code
         encoding = session.compiled.set_index[code]
         precomputed = session.precomputed
-        known_blocked = precomputed.blocked_by(others) if precomputed is not None else set()
+        known_blocked: set[tuple[str, str, Any]] = set()
+        if precomputed is not None:
+            known_blocked = precomputed.blocked_by(others)
+            # two of the request's choices that rule out a value of this set together are others
+            known_blocked.update(session.together(request))
         possible: set[int] = set()
         unknown: dict[int, Target] = {}
         for value, lit in zip(encoding.domain.values, encoding.direct.lits, strict=True):
@@ -585,7 +626,7 @@ class Explainer:
         if self.session.solve(request, target.lits, choices=choices, named=True):
             raise NotBlockedError(f"{target.value!r} can be chosen for {target.code}")
         core = self.session.core()
-        single = self._single_cause(request, target, choices)
+        single = self._single_cause(request, target, choices) or self._together(request, target, choices)
         if single is not None:
             return single
         return self._minimize(request, choices, target.lits, target.key, core)

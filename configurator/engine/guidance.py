@@ -109,10 +109,13 @@ class Guide:
         witness = request.witnesses[-1]
         uncovered: dict[int, Target] = {}
         covered: set[tuple] = set()
-        # blocked by one of the choices alone (or by the model), as computed ahead: no neighbour
-        # check or covering round needs to look at them
+        # blocked by one of the choices alone, by two together, or by the model, as computed ahead:
+        # no neighbour check or covering round needs to look at them
         precomputed = self.session.precomputed
-        blocked_alone = precomputed.blocked_by(request.choices) if precomputed is not None else set()
+        blocked_alone = set()
+        if precomputed is not None:
+            blocked_alone = precomputed.blocked_by(request.choices)
+            blocked_alone.update(self.session.together(request))
         known: dict[int, Target] = {}
         for encoding in self.session.compiled.sets:
             for target in self._targets(encoding, by_code.get(encoding.code)):

@@ -13,7 +13,7 @@ from .compile import CompiledModel, ConstraintInfo, SetEncoding
 from .errors import SelectionError
 from .evaluate import Check, all_hold
 from .model import Kind, Value
-from .precomputed import Precomputed
+from .precomputed import Precomputed, TargetKey, Together
 from .results import ConstraintRef
 from .selections import parse_selections
 from .solver import DEFAULT_SOLVER, SatBackend
@@ -34,6 +34,7 @@ class Request:
         "precomputed_reasons",
         "start_calls",
         "switchable",
+        "together",
         "unexplained",
         "witnesses",
     )
@@ -58,6 +59,8 @@ class Request:
         self.switchable: dict[str, frozenset[int]] = {}
         #: (choice, value) answers taken from the precomputed ones
         self.precomputed_reasons = 0
+        #: the values two of the choices rule out together, as precomputed (see :meth:`Session.together`)
+        self.together: dict[TargetKey, Together] | None = None
 
     def over_budget(self) -> bool:
         return self.explain_until is not None and perf_counter() >= self.explain_until
@@ -128,6 +131,16 @@ class Session:
         self.pinned = WitnessPool(len(witnesses))
         for witness in witnesses:
             self.pinned.add(witness, self.decoder.atoms_of(witness))
+
+    def together(self, request: Request) -> dict[TargetKey, Together]:
+        """The values that two of the request's choices rule out together (neither alone), with
+        those choices and the constraints, from the precomputed answers; kept for the request."""
+        if request.together is None:
+            precomputed = self.precomputed
+            request.together = (
+                precomputed.blocked_together(request.choices) if precomputed is not None else {}
+            )
+        return request.together
 
     def _new_backend(self) -> SatBackend:
         clauses = [*self.compiled.clauses, *([selector] for selector in self.selectors)]

@@ -82,6 +82,56 @@ def test_precomputed_pairs_are_the_oracles_with_minimal_constraints(case):
     assert precomputed.witnesses and all(ref.valid(witness) for witness in precomputed.witnesses)
 
 
+def _check_constraints(ref: Reference, codes: list[str], base: dict, key: tuple, indices) -> None:
+    """The constraints ``indices`` rule ``key`` out with ``base``, and none of them can be left out."""
+    named = {codes[index] for index in indices}
+    assert not _possible(ref, base, key, [code for code in codes if code not in named]), (base, key)
+    for dropped in named:
+        off = [code for code in codes if code not in named or code == dropped]
+        assert _possible(ref, base, key, off), (base, key, dropped)
+
+
+@SETTINGS
+@given(cases(count=1))
+def test_precomputed_triples_are_the_oracles_with_minimal_constraints(case):
+    """Every two possible single or boolean values of different sets that fit together, and every
+    value of a third set that neither rules out alone: kept as ruled out by the two together
+    exactly when the oracle says so, with a minimal set of constraints."""
+    model, _ = case
+    compiled = compile_model(model)
+    precomputed = pickle.loads(pickle.dumps(precompute(compiled)))
+    ref = reference(model)
+    if not ref.configs:
+        assert not precomputed.values and not precomputed.together
+        return
+    codes = [constraint.code for constraint in compiled.constraints]
+    values = precomputed.values
+    assert sorted(values, key=repr) == sorted((choice for choice in precomputed.choices if choice), key=repr)
+    width = len(values)
+    found = 0
+    for first, (first_code, first_value) in enumerate(values):
+        for second in range(first + 1, width):
+            second_code, second_value = values[second]
+            base = {first_code: first_value, second_code: second_value}
+            if second_code == first_code or not _possible(ref, base, (second_code, "value", second_value)):
+                assert first * width + second not in precomputed.together
+                continue
+            kept = precomputed.together.get(first * width + second, {})
+            for third, (code, value) in enumerate(values):
+                key = (code, "value", value)
+                if code in base:
+                    assert third not in kept
+                    continue
+                alone = not _possible(ref, {first_code: first_value}, key) or not _possible(
+                    ref, {second_code: second_value}, key
+                )
+                assert (third in kept) == (not alone and not _possible(ref, base, key)), (base, key)
+                if third in kept:
+                    found += 1
+                    _check_constraints(ref, codes, base, key, kept[third])
+    assert precomputed.triples() * 3 == found
+
+
 def _classified(guidance) -> list:
     return [
         (
@@ -161,3 +211,46 @@ def test_a_model_without_valid_configurations_keeps_nothing_and_still_explains_i
     guidance = configurator.guide({"frame": "steel"}, explain=True)
     assert guidance.conflict is not None
     assert configurator.explain({}, "brakes", "rim").constraints
+
+
+def _reason(guidance, code: str, value) -> tuple[list, list]:
+    option_set = next(option_set for option_set in guidance.option_sets if option_set.code == code)
+    found = next(item for item in option_set.values if item.value == value)
+    assert not found.selectable
+    return (
+        [(choice.option_set, choice.value) for choice in found.reason.choices],
+        [constraint.code for constraint in found.reason.constraints],
+    )
+
+
+def test_a_value_blocked_by_two_choices_together_is_explained_from_the_precomputed_answer():
+    """A rule that reads three sets: whichever two of its values are chosen, the third is blocked by
+    those two together (neither alone), explained from the precomputed triple, also when the third
+    value's set is decided otherwise."""
+    document = json.loads((DEMO / "city-bike.json").read_text())
+    document["rules"].append(
+        {"code": "m_black_no_hub3", "when": "size == 'm' and colour == 'black'", "require": "gears != 'hub3'"}
+    )
+    _, model = validate_document(document)
+    compiled = compile_model(model)
+    precomputed = precompute(compiled)
+    assert precomputed.triples() == 1
+    configurator = Configurator(compiled, precomputed=precomputed)
+    without = Configurator(compiled)
+    for selections, code, value, choices in [
+        ({"size": "m", "colour": "black"}, "gears", "hub3", [("size", "m"), ("colour", "black")]),
+        ({"colour": "black", "gears": "hub3"}, "size", "m", [("colour", "black"), ("gears", "hub3")]),
+        (
+            {"size": "m", "colour": "black", "gears": "hub7"},
+            "gears",
+            "hub3",
+            [("size", "m"), ("colour", "black")],
+        ),
+    ]:
+        before, before_without = configurator.calls, without.calls
+        guidance = configurator.guide(selections, explain=True)
+        assert _reason(guidance, code, value) == (choices, ["m_black_no_hub3"])
+        assert guidance.precomputed_reasons >= 1
+        expected = without.guide(selections, explain=True)
+        assert _reason(expected, code, value) == (choices, ["m_black_no_hub3"])
+        assert configurator.calls - before < without.calls - before_without

@@ -334,6 +334,38 @@ def test_renault_with_precomputed_answers_explains_every_blocked_value_minimally
     named.delete()
 
 
+def test_renault_precomputed_triples_are_minimal(renault, renault_precomputed):
+    """A sample of the values that two choices rule out together, as precomputed: the three values
+    cannot hold together in the direct CNF while any two of them can, and the constraints kept
+    (switched on alone in the engine's CNF) rule them out with none of them left out."""
+    compiled, of_option, clauses = renault
+    precomputed = renault_precomputed
+    reference = Solver(name="cadical153", bootstrap_with=clauses)
+    named = Solver(name="cadical153", bootstrap_with=compiled.clauses)
+    session = Configurator(compiled).session
+    width = len(precomputed.values)
+    triples = [
+        (pair // width, pair % width, third, constraints)
+        for pair, blocked in precomputed.together.items()
+        for third, constraints in blocked.items()
+    ]
+    assert len(triples) == 3 * precomputed.triples() > 0
+    for first, second, third, constraints in random.Random(3).sample(triples, 200):
+        values = [precomputed.values[index] for index in (first, second, third)]
+        assert len({code for code, _ in values}) == 3
+        direct = [of_option[value] for value in values]
+        assert not reference.solve(assumptions=direct)
+        for dropped in range(3):
+            assert reference.solve(assumptions=direct[:dropped] + direct[dropped + 1 :])
+        engine = [lit for code, value in values for lit in session.choice(code, value, 0).lits]
+        on = [compiled.constraints[index].selector for index in constraints]
+        assert not named.solve(assumptions=[*engine, *on])
+        for dropped in range(len(on)):
+            assert named.solve(assumptions=[*engine, *on[:dropped], *on[dropped + 1 :]])
+    reference.delete()
+    named.delete()
+
+
 def test_renault_walks_end_in_valid_complete_configurations(renault):
     compiled, of_option, clauses = renault
     solver = Solver(name="cadical153", bootstrap_with=clauses)
