@@ -254,11 +254,17 @@ class Effective:
         if all(session.is_valid_change(trial, code) for code in changed):
             # the known configuration with all of them is valid too (only their constraints changed)
             return len(items), set(), trial
-        # the items holding each literal (only the constants TRUE and FALSE can be held by several)
+        # the items' literals one after the other, item i's from starts[i] on; the items holding
+        # each literal (only the constants TRUE and FALSE can be held by several)
+        flat: list[int] = []
+        starts: list[int] = []
         holders: dict[int, list[int]] = {}
         for index, item in enumerate(items):
+            starts.append(len(flat))
+            flat.extend(item.choice.lits)
             for lit in item.choice.lits:
                 holders.setdefault(lit, []).append(index)
+        starts.append(len(flat))
         set_aside: set[int] = set()
         # every item before ``limit`` that is not set aside is tried; a multiple choice that does
         # not fit lowers it to itself until the items before it are known to fit
@@ -268,7 +274,12 @@ class Effective:
             return index < limit and index not in set_aside
 
         while True:
-            lits = [lit for index, item in enumerate(items) if tried(index) for lit in item.choice.lits]
+            lits: list[int] = []
+            begin = 0
+            for index in sorted(set_aside):  # all below ``limit``
+                lits += flat[starts[begin] : starts[index]]
+                begin = index + 1
+            lits += flat[starts[begin] : starts[limit]]
             if not lits:  # nothing before the stop is taken: ``witness`` extends ``assumed``
                 return limit, set_aside, witness
             if session.solve(request, lits, choices=assumed):
