@@ -175,26 +175,27 @@ class Effective:
                 rejected.add(code)  # blocked by the choices alone
             else:
                 items.append(_Item(option_set, value, value, self._proposal_choice(code, value)))
-        # the greedy in model order, in batches: everything left at once; when that does not fit,
-        # the first item whose prefix does not fit (found by walking down the unsatisfiable cores)
-        # is the first the greedy rejects, and every item before it is taken
+        # the greedy in model order, in batches: everything left at once, the items that do not fit
+        # set aside one unsatisfiable core at a time (see _greedy); a multiple choice that does not
+        # fit exactly ends a batch, as it may still be taken with more options in
         while items:
-            failing, witness = self._first_failing(request, assumed, items, witness)
-            for item in items[:failing]:
+            stop, set_aside, witness = self._greedy(request, assumed, items, witness)
+            for position, item in enumerate(items[:stop]):
+                code = item.option_set.code
+                if position in set_aside:
+                    rejected.add(code)
+                    continue
                 assumed.append(item.choice)
-                values[item.option_set.code], origins[item.option_set.code] = item.taken, Origin.DEFAULT
-            if failing == len(items):
+                values[code], origins[code] = item.taken, Origin.DEFAULT
+            if stop == len(items):
                 break
-            item = items[failing]
+            item = items[stop]
             code = item.option_set.code
-            if isinstance(item.value, frozenset):
-                lower = session.choice(code, item.value, len(assumed))
-                taken, witness = self._multi(request, assumed, lower, item.value, witness, hints, append=True)
-                if taken is not None:
-                    values[code], origins[code] = taken, Origin.DEFAULT
-            else:
-                rejected.add(code)
-            items = items[failing + 1 :]
+            lower = session.choice(code, item.value, len(assumed))
+            taken, witness = self._multi(request, assumed, lower, item.value, witness, hints, append=True)
+            if taken is not None:
+                values[code], origins[code] = taken, Origin.DEFAULT
+            items = items[stop + 1 :]
         # 4. the only value left
         rest = []
         for option_set in open_sets:
@@ -225,41 +226,80 @@ class Effective:
             found = self._proposal_choices[code] = self.session.choice(code, value, 0)
         return found
 
-    def _first_failing(
+    def _greedy(
         self, request: Request, assumed: list[ChoiceLits], items: list[_Item], witness: Config
-    ) -> tuple[int, Config]:
-        """The index of the first item that does not fit with ``assumed`` and the items before it
-        (``len(items)`` when all fit), and a configuration extending what fits."""
+    ) -> tuple[int, set[int], Config]:
+        """The greedy over ``items`` in order, each taken where it fits with ``assumed`` and the items
+        taken before it: ``(stop, set_aside, found)``. The items before ``stop`` are decided: those
+        at the positions ``set_aside`` do not fit, the others are taken, and ``found`` extends
+        ``assumed`` with them. ``stop`` is ``len(items)``, or the position of a multiple choice that
+        does not fit as proposed (the caller tries it with more options in).
+
+        Each unsatisfiable call sets aside the last tried item of its core (the tried items up to
+        it do not fit together), and the first satisfiable call proves at once that each item set
+        aside was the greedy's to turn down (the items tried before it fit together). So an item
+        turned down costs one call, usually answered by propagation alone, not a refuted call and a
+        confirming one with a model to decode. An item set aside after a later core's last item is
+        tried again, as its own core may have read that one."""
         session = self.session
         for known in (witness, *reversed(request.witnesses)):  # a configuration at hand takes them all
             if all(known[item.option_set.code] == item.choice.abstract for item in items) and (
                 known is witness or all(choice.holds_in(known) for choice in assumed)
             ):
-                return len(items), known
+                return len(items), set(), known
         trial = dict(witness)
         for item in items:
             trial[item.option_set.code] = item.choice.abstract
         changed = [code for code, value in trial.items() if witness[code] != value]
         if all(session.is_valid_change(trial, code) for code in changed):
             # the known configuration with all of them is valid too (only their constraints changed)
-            return len(items), trial
-        lits = [lit for item in items for lit in item.choice.lits]
-        if session.solve(request, lits, choices=assumed):
-            return len(items), session.last_witness()
-        position = {lit: index for index, item in enumerate(items) for lit in item.choice.lits}
+            return len(items), set(), trial
+        # the items' literals one after the other, item i's from starts[i] on; the items holding
+        # each literal (only the constants TRUE and FALSE can be held by several)
+        flat: list[int] = []
+        starts: list[int] = []
+        holders: dict[int, list[int]] = {}
+        for index, item in enumerate(items):
+            starts.append(len(flat))
+            flat.extend(item.choice.lits)
+            for lit in item.choice.lits:
+                holders.setdefault(lit, []).append(index)
+        starts.append(len(flat))
+        set_aside: set[int] = set()
+        # every item before ``limit`` that is not set aside is tried; a multiple choice that does
+        # not fit lowers it to itself until the items before it are known to fit
+        limit = len(items)
 
-        def last_in_core(limit: int) -> int:
-            found = [position[lit] for lit in session.core() if lit in position]
-            return min(max(found, default=limit), limit)
+        def tried(index: int) -> bool:
+            return index < limit and index not in set_aside
 
-        # the prefix up to ``failing`` does not fit; walk down the cores' last items until one fits
-        failing = last_in_core(len(items) - 1)
-        while failing > 0:
-            prefix = [lit for item in items[:failing] for lit in item.choice.lits]
-            if session.solve(request, prefix, choices=assumed):
-                return failing, self.session.last_witness()
-            failing = last_in_core(failing - 1)
-        return 0, witness
+        while True:
+            lits: list[int] = []
+            begin = 0
+            for index in sorted(set_aside):  # all below ``limit``
+                lits += flat[starts[begin] : starts[index]]
+                begin = index + 1
+            lits += flat[starts[begin] : starts[limit]]
+            if not lits:  # nothing before the stop is taken: ``witness`` extends ``assumed``
+                return limit, set_aside, witness
+            if session.solve(request, lits, choices=assumed):
+                return limit, set_aside, session.last_witness()
+            in_core = [
+                min(index for index in holders[lit] if tried(index))
+                for lit in session.core()
+                if any(tried(index) for index in holders.get(lit, ()))
+            ]
+            assert in_core, "what is assumed so far extends to a valid configuration"
+            # the items tried up to the core's last one do not fit together: the greedy turns down
+            # one of them, this one if the items before it fit (which a satisfiable call proves later)
+            failing = max(in_core)
+            # an item set aside after it may have been set aside on a core that reads it
+            set_aside = {index for index in set_aside if index < failing}
+            if isinstance(items[failing].value, frozenset):
+                limit = failing
+            else:
+                set_aside.add(failing)
+                limit = len(items)
 
     def _as_read(self, choices: list[ChoiceLits]) -> EffectiveConfiguration:
         """Inconsistent choices: the choices, then each open set's default or empty value as it is."""

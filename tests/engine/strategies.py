@@ -269,3 +269,39 @@ def models_counting_single_choices(draw) -> ProductModel:
     when = draw(st.sampled_from(["", draw(conditions(list(model.option_sets), 1))]))
     rule = Rule(f"r{len(model.rules)}", counted, when)
     return ProductModel(model.code, model.option_sets, (*model.rules, rule), model.tables)
+
+
+@st.composite
+def flat_models(draw) -> ProductModel:
+    """A model shaped like a DIMACS file: many yes/no sets, most without a default (so "no" is
+    proposed), perhaps single choices (a required one without a default is proposed nothing, so the
+    solver must search it) and a multiple choice, and many clause rules over them: the effective
+    configuration turns down many proposals in one greedy pass."""
+    options = tuple(Option(f"o{i}", f"Option {i}") for i in range(3))
+    others: list[OptionSet] = []
+    literals: list[str] = []
+    for code in ("s", "t")[: draw(st.integers(0, 2))]:
+        required = draw(st.sampled_from([True, True, False]))
+        default = draw(st.sampled_from([None, None, "o0"]))
+        others.append(OptionSet(code, code, Kind.SINGLE, required=required, default=default, options=options))
+        literals += [f"{code} == 'o0'", f"{code} != 'o1'", f"{code} in ('o1', 'o2')", f"{code} != 'o2'"]
+    if draw(st.booleans()):
+        others.append(OptionSet("m", "Multiple", Kind.MULTI, options=options[:2]))
+        literals += ["'o0' in m", "'o1' not in m", "count(m) == 1"]
+    size = 1
+    for option_set in others:
+        size *= len(domain(option_set))
+    most = min(9, (MAX_CONFIGURATIONS // size).bit_length() - 1)
+    defaults = [None, None, True, False]
+    sets = [
+        OptionSet(f"b{i}", f"Feature {i}", Kind.BOOLEAN, default=draw(st.sampled_from(defaults)))
+        for i in range(draw(st.integers(min(4, most), most)))
+    ]
+    literals += [f"b{i}" for i in range(len(sets))] + [f"not b{i}" for i in range(len(sets))]
+    for option_set in others:
+        sets.insert(draw(st.integers(0, len(sets))), option_set)
+    rules = []
+    for index in range(draw(st.integers(3, 16))):
+        clause = draw(st.lists(st.sampled_from(literals), min_size=1, max_size=3, unique=True))
+        rules.append(Rule(f"c{index}", " or ".join(f"({literal})" for literal in clause), ""))
+    return ProductModel("flat", tuple(sets), tuple(rules), ())

@@ -7,6 +7,7 @@ import os
 import pickle
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -14,9 +15,10 @@ from hypothesis import strategies as st
 
 from configurator.engine import Configurator, EngineError, analyse, compile_model
 from configurator.engine.model import Kind
+from configurator.engine.solver import SatBackend
 
 from .reference import Reference, evaluate
-from .strategies import models, models_counting_single_choices, selections
+from .strategies import flat_models, models, models_counting_single_choices, selections
 
 #: ENGINE_EXAMPLES=2000 for a deeper run; the default keeps the suite quick.
 SETTINGS = settings(
@@ -124,6 +126,42 @@ def test_count_over_single_choices_agrees_with_the_oracle(case):
     other sets: validation and guidance as the brute-force oracle reads the rule."""
     assert_validation_matches_the_oracle(*case)
     assert_guidance_is_exact(*case)
+
+
+@SETTINGS
+@given(cases(model_strategy=flat_models()))
+def test_flat_models_agree_with_the_oracle(case):
+    """DIMACS-shaped models (many yes/no sets, many clauses): the effective configuration turns down
+    many proposals in one pass, read by validation (no hints) and by guidance (with its hints)."""
+    assert_validation_matches_the_oracle(*case)
+    assert_guidance_is_exact(*case)
+    configurator, ref = setup(case[0])
+    for chosen in case[1]:
+        guidance = configurator.guide(chosen, explain=False)
+        if guidance.validation.consistent:
+            values, missing = ref.effective(chosen)
+            assert ref.as_domain(guidance.effective.values) == ref.as_domain(values)
+            assert guidance.effective.missing == tuple(missing)
+
+
+@SETTINGS
+@given(cases(model_strategy=flat_models()))
+def test_flat_models_agree_with_the_oracle_on_the_least_helpful_cores(case):
+    """The same with every unsatisfiable core replaced by all the assumptions of its call (still a
+    core, the least telling one): the effective configuration turns down a proposal on a core that
+    reaches past the first one that does not fit, and must still find exactly the greedy's."""
+    original = SatBackend.solve
+
+    def solve(backend: SatBackend, assumptions=()) -> bool:
+        backend.last_assumptions = list(assumptions)
+        return original(backend, assumptions)
+
+    with (
+        mock.patch.object(SatBackend, "solve", solve),
+        mock.patch.object(SatBackend, "core", lambda backend: backend.last_assumptions),
+    ):
+        assert_validation_matches_the_oracle(*case)
+        assert_guidance_is_exact(*case)
 
 
 def assert_guidance_is_exact(model, selection_list) -> None:
