@@ -62,6 +62,9 @@ class Worker:
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
         os.environ["ATELIER_MODEL_CACHE_DIR"] = str(folder / "models")
         os.environ["DJANGO_SETTINGS_MODULE"] = "configurator.settings"
+        # Every configure request computes its answer: the passes send the same selections again,
+        # and a tree that remembers answers would be measured answering from memory.
+        os.environ["ATELIER_CONFIGURE_CACHE_MB"] = "0"
         import django
 
         django.setup()
