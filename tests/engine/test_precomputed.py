@@ -48,13 +48,18 @@ def _keys(ref: Reference, skip: str | None) -> list[tuple]:
     return keys
 
 
+def _precomputed_beside_oracle(case):
+    """The case's model compiled, its answers precomputed (through a pickle, as kept on disk), and
+    the brute-force reference of the same model."""
+    model, _ = case
+    compiled = compile_model(model)
+    return compiled, pickle.loads(pickle.dumps(precompute(compiled))), reference(model)
+
+
 @SETTINGS
 @given(cases(count=1))
 def test_precomputed_pairs_are_the_oracles_with_minimal_constraints(case):
-    model, _ = case
-    compiled = compile_model(model)
-    precomputed = pickle.loads(pickle.dumps(precompute(compiled)))
-    ref = reference(model)
+    compiled, precomputed, ref = _precomputed_beside_oracle(case)
     if not ref.configs:
         assert not precomputed.choices and not precomputed.blocks
         return
@@ -92,10 +97,7 @@ def test_precomputed_triples_are_the_oracles_with_minimal_constraints(case):
     """Every two possible single or boolean values of different sets that fit together, and every
     value of a third set that neither rules out alone: kept as ruled out by the two together
     exactly when the oracle says so, with a minimal set of constraints."""
-    model, _ = case
-    compiled = compile_model(model)
-    precomputed = pickle.loads(pickle.dumps(precompute(compiled)))
-    ref = reference(model)
+    compiled, precomputed, ref = _precomputed_beside_oracle(case)
     if not ref.configs:
         assert not precomputed.values and not precomputed.together
         return
