@@ -190,9 +190,10 @@ class Effective:
             if stop == len(items):
                 break
             item = items[stop]
-            code = item.option_set.code
-            lower = session.choice(code, item.value, len(assumed))
-            taken, witness = self._multi(request, assumed, lower, item.value, witness, hints, append=True)
+            code, proposed = item.option_set.code, item.value
+            assert isinstance(proposed, frozenset)  # only a multiple choice stops a batch short
+            lower = session.choice(code, proposed, len(assumed))
+            taken, witness = self._multi(request, assumed, lower, proposed, witness, hints, append=True)
             if taken is not None:
                 values[code], origins[code] = taken, Origin.DEFAULT
             items = items[stop + 1 :]
