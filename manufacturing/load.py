@@ -36,11 +36,11 @@ from django.db.models import (
 
 from products.models import Product
 
+from .loading import route_current_find
 from .models import (
     Batch,
     BatchState,
     Job,
-    Route,
     SimulationClock,
     WorkCentre,
     WorkItem,
@@ -144,22 +144,12 @@ def work_centre_backlog(
     return minutes
 
 
-def route_find(*, product_id: int, mode: str) -> Route | None:
-    """The route an order of this product and mode takes: the product's own, else the mode's
-    default route; ``None`` when the factory has neither."""
-    return (
-        Route.objects.filter(Q(product_id=product_id) | Q(product__isnull=True), mode=mode)
-        .order_by(F("product_id").asc(nulls_last=True))
-        .first()
-    )
-
-
 def queue_days(*, product: Product, mode: str, now: datetime) -> int:
     """Business days of work waiting ahead on the work centres of the route an order of ``product``
     in ``mode`` takes: per centre, its backlog in simulated minutes over its capacity, summed over
     the route's centres (an order passes them one after the other), over the minutes of a working
     day, rounded up. 0 when the factory has no route for it or nothing waits."""
-    route = route_find(product_id=product.pk, mode=mode)
+    route = route_current_find(product_id=product.pk, mode=mode)
     if route is None:
         return 0
     capacity = dict(WorkCentre.objects.filter(stages__route=route).distinct().values_list("id", "capacity"))
