@@ -243,6 +243,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
+#: Each task's queue as ``atelier_task`` declares it (a routing option set as a task attribute is
+#: deprecated since Celery 5.7).
+CELERY_TASK_ROUTES = ("configurator.plumbing.task.declared_queue",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),

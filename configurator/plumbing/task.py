@@ -20,6 +20,19 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     ConnectionError,
 )
 
+#: The queue each task is declared on, read by :func:`declared_queue` (Celery's ``task_routes``):
+#: Celery 5.7 deprecates routing options given as task attributes, and Celery 6 ignores them.
+_DECLARED_QUEUES: dict[str, str] = {}
+
+
+def declared_queue(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any
+) -> dict[str, str] | None:
+    """The router of ``CELERY_TASK_ROUTES``: a task goes to the queue it was declared on, unless the
+    sender names another (``apply_async(queue=...)``, which Celery lets win over a route)."""
+    queue = _DECLARED_QUEUES.get(name)
+    return {"queue": queue} if queue is not None else None
+
 
 def atelier_task(
     *,
@@ -31,9 +44,9 @@ def atelier_task(
 ) -> Callable[[Callable[..., Any]], Any]:
     """Declare a task. Its body must be idempotent: tasks are acknowledged late, so a task whose
     worker died is delivered again, and the outbox may send a message twice."""
+    _DECLARED_QUEUES[name] = queue
     return app.task(
         name=name,
-        queue=queue,
         acks_late=True,
         reject_on_worker_lost=True,
         autoretry_for=TRANSIENT_ERRORS,
