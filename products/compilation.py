@@ -176,7 +176,13 @@ def version_precompute(*, version_id: int) -> ProductVersion:
                 "precompute_stats",
             ]
         )
-    logger.info("Precomputed explanations of %s in %.1f s (%s pairs)", version, stats.seconds, stats.pairs)
+    logger.info(
+        "Precomputed explanations of %s in %.1f s (%s pairs, %s triples)",
+        version,
+        stats.seconds,
+        stats.pairs,
+        stats.triples,
+    )
     return version
 
 

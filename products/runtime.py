@@ -153,6 +153,7 @@ class PrecomputeStats:
     seconds: float
     bytes: int
     pairs: int
+    triples: int
     configurations: int
     calls: int
 
@@ -174,6 +175,7 @@ def runtime_precompute(
         seconds=round(precomputed.seconds, 3),
         bytes=size,
         pairs=precomputed.pairs(),
+        triples=precomputed.triples(),
         configurations=len(precomputed.witnesses),
         calls=precomputed.calls,
     )

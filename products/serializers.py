@@ -118,6 +118,12 @@ class PrecomputeStatsOutput(serializers.Serializer):
     seconds = serializers.FloatField()
     bytes = serializers.IntegerField(help_text="The precomputed answers, pickled.")
     pairs = serializers.IntegerField(help_text="(choice, value) pairs found blocked, each with its reasons.")
+    triples = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="Values that two choices block together (neither alone), each with its reasons; null for "
+        "a version precomputed before they were counted.",
+    )
     configurations = serializers.IntegerField(help_text="Complete valid configurations kept.")
     calls = serializers.IntegerField(help_text="Solver calls made.")
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from products.models import Product
+from products.models import Product, ProductVersion
 from products.services import product_import
 from tests.factories import demo_document, small_document
 
@@ -188,6 +188,10 @@ def test_publish_endpoint_and_versions(staff_client, demo_catalogue):
     assert response.status_code == 201 and response.json()["number"] == 1
     changed = demo_document("city-bike")
     changed["name"] = "Town bike"
+    # Size m and black together rule out the hub gears, neither alone: one blocking triple.
+    changed["rules"].append(
+        {"code": "m_black_no_hub3", "when": "size == 'm' and colour == 'black'", "require": "gears != 'hub3'"}
+    )
     product_import(document=changed)
     assert staff_client.post("/api/products/city-bike/publish").json()["number"] == 2
     versions = staff_client.get("/api/products/city-bike/versions/").json()["results"]
@@ -195,6 +199,16 @@ def test_publish_endpoint_and_versions(staff_client, demo_catalogue):
     assert versions[0]["published_by"] == staff_client.handler._force_user.username
     assert versions[0]["precompute_state"] == "ready" and versions[0]["precompute_progress"] == 100
     assert versions[0]["precompute_stats"]["pairs"] > 0
+    assert [version["precompute_stats"]["triples"] for version in versions] == [1, 0]
+
+
+def test_versions_precomputed_before_triples_were_counted_show_null(staff_client, demo_catalogue):
+    staff_client.post("/api/products/city-bike/publish")
+    version = ProductVersion.objects.get(product__code="city-bike")
+    version.precompute_stats = {"seconds": 0.1, "bytes": 10, "pairs": 3, "configurations": 2, "calls": 9}
+    version.save(update_fields=["precompute_stats"])
+    listed = staff_client.get("/api/products/city-bike/versions/").json()["results"][0]
+    assert listed["precompute_stats"] == {**version.precompute_stats, "triples": None}
 
 
 def test_api_root_unknown_path_is_json_404(api_client):

@@ -186,7 +186,8 @@ def test_a_small_version_has_its_explanations_precomputed_while_publishing(api_c
     version = product.current_version
     assert version.precompute_state == PrecomputeState.READY and version.precompute_progress == 100
     assert version.precomputed_at is not None
-    assert set(version.precompute_stats) == {"seconds", "bytes", "pairs", "configurations", "calls"}
+    stats = {"seconds", "bytes", "pairs", "triples", "configurations", "calls"}
+    assert set(version.precompute_stats) == stats
     assert version.precompute_stats["bytes"] > 0 and version.precompute_stats["configurations"] > 0
     compiled_cache_clear()  # a fresh process: the answers come from the disk, with the model
     assert configure(api_client).json()["explained"] is True
