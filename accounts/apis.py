@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import AtelierError, ErrorCode, TooManyRequestsError
 from configurator.plumbing.openapi import error_responses
 
@@ -91,7 +92,7 @@ class TokenRevokeApi(APIView):
         operation_id="auth_token_revoke", request=None, responses={204: None, **error_responses(401)}
     )
     def delete(self, request: Request) -> Response:
-        user_token_revoke(user=request.user)
+        user_token_revoke(user=authenticated_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -146,7 +147,7 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="auth_me", responses={200: MeOutput, **error_responses(401)})
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = authenticated_user(request)
         return Response(
             MeOutput({"username": user.username, "email": user.email, "is_staff": user.is_staff}).data
         )

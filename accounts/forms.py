@@ -14,7 +14,8 @@ class SignUpForm(UserCreationForm):
         help_text="For the password reset link and order news; never shown to anyone.", required=True
     )
 
-    class Meta(UserCreationForm.Meta):
+    # django-stubs leave out the Meta that UserCreationForm has at run time.
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = get_user_model()
         fields = ("username", "email")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -13,7 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.configure.serializers import SelectionsField
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
+from products.models import Product
 
 from .links import configuration_query
 from .models import SavedConfiguration
@@ -22,7 +25,9 @@ from .services import saved_configuration_delete, saved_configuration_save
 
 
 class SavedConfigurationOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     version = serializers.IntegerField(read_only=True, help_text="The version it was saved for.")
     selections = SelectionsField(read_only=True)
     link = serializers.SerializerMethodField(help_text="The configurator page with these choices.")
@@ -68,10 +73,10 @@ class SavedConfigurationListCreateApi(generics.ListAPIView):
     serializer_class = SavedConfigurationOutput
     filter_backends: list = []
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[SavedConfiguration]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return SavedConfiguration.objects.none()
-        return saved_configuration_list(actor=self.request.user)
+        return saved_configuration_list(actor=authenticated_user(self.request))
 
     @extend_schema(
         operation_id="saved_configurations_list",
@@ -94,7 +99,7 @@ class SavedConfigurationListCreateApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         saved, created = saved_configuration_save(
-            actor=request.user,
+            actor=authenticated_user(request),
             product_code=data["product"],
             name=data["name"],
             selections=data["selections"],
@@ -113,5 +118,5 @@ class SavedConfigurationDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request: Request, saved_id: int) -> Response:
-        saved_configuration_delete(actor=request.user, saved_id=saved_id)
+        saved_configuration_delete(actor=authenticated_user(request), saved_id=saved_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

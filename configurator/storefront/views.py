@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import NotFoundError
 from orders.apis import OrderOutput, QuoteOutput
 from orders.selectors import order_get, order_list, quote_get, quote_list
@@ -52,6 +53,7 @@ def product_page(request: HttpRequest, code: str) -> HttpResponse:
     except NotFoundError:
         raise Http404 from None
     version = product.current_version
+    assert version is not None, "product_get(staff=False) answers published products only"
     document = product_document(product=product, version=version)
     view = storefront_view(document, version=version.number, staff=False)
     breaks = document.get("pricing", {}).get("quantity_breaks", {"mode": "none", "tiers": []})
@@ -75,17 +77,20 @@ def product_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def quotes(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/quotes.html", {"quotes": quote_list(actor=request.user)[:100]})
+    return render(
+        request, "storefront/quotes.html", {"quotes": quote_list(actor=authenticated_user(request))[:100]}
+    )
 
 
 @login_required
 def quote_page(request: HttpRequest, quote_id) -> HttpResponse:
     """A quote: what was configured, its frozen price and validity, and the order form."""
+    user = authenticated_user(request)
     try:
-        quote = quote_get(actor=request.user, quote_id=quote_id)
+        quote = quote_get(actor=user, quote_id=quote_id)
     except NotFoundError:
         raise Http404 from None
-    data = QuoteOutput(quote, context={"staff": request.user.is_staff, "now": timezone.now()}).data
+    data = QuoteOutput(quote, context={"staff": user.is_staff, "now": timezone.now()}).data
     ordered = hasattr(quote, "order")
     return render(
         request,
@@ -102,17 +107,20 @@ def quote_page(request: HttpRequest, quote_id) -> HttpResponse:
 
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/orders.html", {"orders": order_list(actor=request.user)[:100]})
+    return render(
+        request, "storefront/orders.html", {"orders": order_list(actor=authenticated_user(request))[:100]}
+    )
 
 
 @login_required
 def order_page(request: HttpRequest, order_id) -> HttpResponse:
     """An order as it moves through production; the page refreshes itself from the order API."""
+    user = authenticated_user(request)
     try:
-        order = order_get(actor=request.user, order_id=order_id)
+        order = order_get(actor=user, order_id=order_id)
     except NotFoundError:
         raise Http404 from None
-    data = OrderOutput(order, context={"staff": request.user.is_staff}).data
+    data = OrderOutput(order, context={"staff": user.is_staff}).data
     return render(
         request,
         "storefront/order.html",
@@ -130,7 +138,9 @@ def order_page(request: HttpRequest, order_id) -> HttpResponse:
 
 @login_required
 def saved(request: HttpRequest) -> HttpResponse:
-    items = SavedConfigurationOutput(saved_configuration_list(actor=request.user)[:200], many=True).data
+    items = SavedConfigurationOutput(
+        saved_configuration_list(actor=authenticated_user(request))[:200], many=True
+    ).data
     return render(request, "storefront/saved.html", {"saved": items})
 
 
@@ -138,7 +148,7 @@ def saved(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_delete(request: HttpRequest, saved_id: int) -> HttpResponse:
     try:
-        saved_configuration_delete(actor=request.user, saved_id=saved_id)
+        saved_configuration_delete(actor=authenticated_user(request), saved_id=saved_id)
     except NotFoundError:
         raise Http404 from None
     messages.success(request, "The saved configuration was deleted.")
