@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from configurator.engine import EngineError
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import InvalidInputError
 from products.analysis import analysis_for
 
@@ -159,13 +160,14 @@ class ProductAdmin(admin.ModelAdmin):
             )
         except (InvalidInputError, EngineError) as error:
             return f"Fix the draft first: {error.message}"
+        assert lines is not None, "get_or_set answers what the default made when nothing was cached"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
 
     @admin.action(description="Publish the draft of the selected products")
     def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         for product in queryset:
             try:
-                version = product_publish(product=product, actor=request.user)
+                version = product_publish(product=product, actor=authenticated_user(request))
             except InvalidInputError as error:
                 self.message_user(request, f"{product.code}: {error.message}", messages.ERROR)
             else:

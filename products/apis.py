@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.parsers import JSONParser, body_too_large, check_structure, declared_length
 
@@ -227,7 +228,7 @@ class ProductImportApi(APIView):
             document = request.data
             if isinstance(document, dict) and document.get("format") in _MODEL_FORMATS:
                 document = self.read_model_file(document)
-        product = product_import(document=document, actor=request.user, publish=publish)
+        product = product_import(document=document, actor=authenticated_user(request), publish=publish)
         published = product.versions.order_by("-number").first() if publish else None
         result = {
             "code": product.code,
@@ -235,7 +236,7 @@ class ProductImportApi(APIView):
             "option_sets": product.option_sets.count(),
             "rules": product.rules.count(),
             "tables": product.tables.count(),
-            "version": product.current_version.number if product.current_version_id else None,
+            "version": product.current_version.number if product.current_version else None,
             "published": published,
         }
         return Response(ImportResultOutput(result).data, status=status.HTTP_201_CREATED)
@@ -337,7 +338,7 @@ class ProductPublishApi(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         product = product_get(code=code, staff=True)
-        version = product_publish(product=product, actor=request.user)
+        version = product_publish(product=product, actor=authenticated_user(request))
         return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -18,7 +18,7 @@ from configurator.engine.document import model_from_document, price_model_from_d
 from configurator.engine.model import Kind, ProductModel
 from configurator.engine.pricing import validate_price_model
 from configurator.engine.validation import validate_model
-from configurator.plumbing.errors import ErrorCode, InvalidInputError
+from configurator.plumbing.errors import ErrorCode, FieldErrors, InvalidInputError, field_error
 from configurator.plumbing.handler import field_errors
 
 from .choices import BreakMode, Currency, CustomizationLevel, OptionSetKind
@@ -108,8 +108,10 @@ class OptionSetDocument(StrictSerializer):
     code = serializers.CharField(max_length=64, trim_whitespace=False)
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=OptionSetKind.choices)
-    help_text = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
-    required = serializers.BooleanField(default=True)
+    # Declared fields leave the class (the serializer metaclass takes them), so these keys do not
+    # replace the Field attributes of the same names; the stubs cannot see that.
+    help_text = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)  # type: ignore[assignment]
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]
     default = serializers.JSONField(allow_null=True, default=None)
     min_count = serializers.IntegerField(min_value=0, max_value=MAX_OPTIONS, default=0)
     max_count = serializers.IntegerField(min_value=0, max_value=MAX_OPTIONS, allow_null=True, default=None)
@@ -123,7 +125,8 @@ class OptionSetDocument(StrictSerializer):
     cost_delta = _money_field(default=Decimal(0))
     labour_minutes = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
     level = serializers.ChoiceField(choices=CustomizationLevel.choices, default=CustomizationLevel.STANDARD)
-    options = OptionDocument(many=True, default=list, max_length=MAX_OPTIONS)
+    # many=True hands max_length to the ListSerializer it makes; the stubs' signature leaves it out.
+    options = OptionDocument(many=True, default=list, max_length=MAX_OPTIONS)  # type: ignore[call-arg]
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         kind = data["kind"]
@@ -136,7 +139,7 @@ class OptionSetDocument(StrictSerializer):
         elif default is not None:
             expected = {Kind.SINGLE: str, Kind.MULTI: list, Kind.TEXT: str, Kind.BOOLEAN: bool}[kind]
             if not isinstance(default, expected) or (
-                kind == Kind.MULTI and not all(isinstance(code, str) for code in default)
+                isinstance(default, list) and not all(isinstance(code, str) for code in default)
             ):
                 names = {
                     str: "an option code" if kind == Kind.SINGLE else "a text",
@@ -194,7 +197,9 @@ class CostModelDocument(StrictSerializer):
 
 class PriceRuleDocument(StrictSerializer):
     code = serializers.CharField(max_length=100, trim_whitespace=False)
-    label = serializers.CharField(max_length=200)
+    # Declared fields leave the class (the serializer metaclass takes them), so this key does not
+    # replace the Field attribute of the same name; the stubs cannot see that.
+    label = serializers.CharField(max_length=200)  # type: ignore[assignment]
     when = serializers.CharField(allow_blank=True, default="", trim_whitespace=False, max_length=2000)
     amount = _money_field(allow_null=True, default=None)
     percent = _percent_field(allow_null=True, default=None, min_value=Decimal(-100), max_value=Decimal(1000))
@@ -207,12 +212,14 @@ class QuantityBreakDocument(StrictSerializer):
 
 class QuantityBreaksDocument(StrictSerializer):
     mode = serializers.ChoiceField(choices=BreakMode.choices, default=BreakMode.WHOLE)
-    tiers = QuantityBreakDocument(many=True, default=list, max_length=100)
+    # many=True hands max_length to the ListSerializer it makes; the stubs' signature leaves it out.
+    tiers = QuantityBreakDocument(many=True, default=list, max_length=100)  # type: ignore[call-arg]
 
 
 class PricingDocument(StrictSerializer):
     cost_model = CostModelDocument(allow_null=True, default=None, help_text="null: the site-wide cost model")
-    price_rules = PriceRuleDocument(many=True, default=list, max_length=1000)
+    # many=True hands max_length to the ListSerializer it makes; the stubs' signature leaves it out.
+    price_rules = PriceRuleDocument(many=True, default=list, max_length=1000)  # type: ignore[call-arg]
     quantity_breaks = QuantityBreaksDocument(default=lambda: {"mode": BreakMode.WHOLE, "tiers": []})
 
 
@@ -230,9 +237,10 @@ class ProductDocument(StrictSerializer):
     currency = serializers.ChoiceField(choices=Currency.choices)
     active = serializers.BooleanField(default=True)
     baseline = BaselineDocument()
-    option_sets = OptionSetDocument(many=True, default=list, max_length=MAX_OPTION_SETS)
-    rules = RuleDocument(many=True, default=list, max_length=MAX_RULES)
-    tables = TableDocument(many=True, default=list, max_length=MAX_RULES)
+    # many=True hands max_length to the ListSerializer it makes; the stubs' signature leaves it out.
+    option_sets = OptionSetDocument(many=True, default=list, max_length=MAX_OPTION_SETS)  # type: ignore[call-arg]
+    rules = RuleDocument(many=True, default=list, max_length=MAX_RULES)  # type: ignore[call-arg]
+    tables = TableDocument(many=True, default=list, max_length=MAX_RULES)  # type: ignore[call-arg]
     pricing = PricingDocument(required=False)
 
 
@@ -407,14 +415,16 @@ def validate_document(data: Any) -> tuple[dict[str, Any], ProductModel]:
     if not issues:
         issues = validate_price_model(model, price_model_from_document(document))
     if issues:
-        fields: dict[str, list[dict[str, str]]] = {}
+        issue_fields: FieldErrors = {}
         for issue in issues:
-            fields.setdefault(issue.path, []).append({"code": issue.code, "message": issue.message})
-        raise InvalidInputError(_first_problem(fields), code=ErrorCode.INVALID_DOCUMENT, fields=fields)
+            issue_fields.setdefault(issue.path, []).append(field_error(issue.code, issue.message))
+        raise InvalidInputError(
+            _first_problem(issue_fields), code=ErrorCode.INVALID_DOCUMENT, fields=issue_fields
+        )
     return document, model
 
 
-def _first_problem(fields: dict[str, list[dict[str, str]]]) -> str:
+def _first_problem(fields: FieldErrors) -> str:
     count = sum(len(items) for items in fields.values())
     path, items = next(iter(fields.items()))
     more = f" ({count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""

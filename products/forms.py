@@ -29,13 +29,14 @@ def _draft_option_sets(product: Product | None) -> dict:
     return dict(model.option_set_index)
 
 
-class ConditionFieldsMixin:
+class ConditionFieldsForm(forms.ModelForm):
     """Checks the condition fields of a form against the product's option sets, on the field."""
 
     condition_fields: tuple[str, ...] = ()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         option_sets = _draft_option_sets(getattr(self.instance, "product", None))
         for field in self.condition_fields:
             source = cleaned.get(field) or ""
@@ -48,7 +49,7 @@ class ConditionFieldsMixin:
         return cleaned
 
 
-class RuleForm(ConditionFieldsMixin, forms.ModelForm):
+class RuleForm(ConditionFieldsForm):
     condition_fields = ("when", "require")
 
     class Meta:
@@ -60,7 +61,7 @@ class RuleForm(ConditionFieldsMixin, forms.ModelForm):
         }
 
 
-class PriceRuleForm(ConditionFieldsMixin, forms.ModelForm):
+class PriceRuleForm(ConditionFieldsForm):
     condition_fields = ("when",)
 
     class Meta:
@@ -78,7 +79,8 @@ class OptionSetForm(forms.ModelForm):
         fields = ["product", "code", "name", "kind", "position", "help_text", *OPTION_SET_SETTINGS]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors or not cleaned.get("kind"):
             return cleaned
         # The inline on the product page edits a few fields; the others keep the instance's values.
@@ -158,7 +160,8 @@ class CompatibilityTableForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         columns = [code.strip() for code in (cleaned.get("columns_text") or "").split(",") if code.strip()]
         option_sets = _draft_option_sets(getattr(self.instance, "product", None))
         unknown = [code for code in columns if code not in option_sets]

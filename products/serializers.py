@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
 from configurator.configure.serializers import SelectionValueField
 from configurator.plumbing.fields import DecimalStringField
 
@@ -69,8 +70,10 @@ class OptionSetOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=OptionSetKind.choices)
-    help_text = serializers.CharField()
-    required = serializers.BooleanField(
+    # Declared fields leave the class (the serializer metaclass takes them), so these keys do not
+    # replace the Field attributes of the same names; the stubs cannot see that.
+    help_text = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField(  # type: ignore[assignment]
         allow_null=True, help_text="single, text: a value must be chosen (single) or written (text)."
     )
     default = SelectionValueField(help_text="The value an open set takes, where it still fits.")
@@ -129,7 +132,9 @@ class PrecomputeStatsOutput(serializers.Serializer):
 
 
 class VersionOutput(serializers.ModelSerializer):
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    published_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     compile_state = serializers.ChoiceField(
         choices=CompileState.choices,
         help_text="Large documents are compiled by a worker; the version becomes current when ready.",

@@ -105,6 +105,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Imported {product.code} (draft)."))
             return
         published = product.versions.order_by("-number").first()
+        assert published is not None, "publishing answers a version, new or current"
         if published.compile_state != CompileState.READY:
             # Too large to compile while publishing in a request; a command may take its time.
             published = version_compile(version_id=published.pk)

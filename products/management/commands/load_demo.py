@@ -24,7 +24,9 @@ class Command(BaseCommand):
         lines = []
         for document in demo_documents():
             product = product_import(document=document, publish=True)
-            lines.append(f"Product {product.code}: version {product.current_version.number}")
+            current = product.current_version
+            state = f"version {current.number}" if current else "compiling on a worker"
+            lines.append(f"Product {product.code}: {state}")
         factory = factory_import(document=json.loads(DEMO_FACTORY.read_text()))
         lines.append(f"Factory: {len(factory.work_centres)} work centres, {len(factory.routes)} routes")
         users = get_user_model()
