@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from products.documents import FORMAT
 
@@ -51,12 +51,21 @@ class ImportedModel:
     format: str = ""
 
 
+@overload
+def read_source(
+    source: str | bytes | Path, *, filename: str | None = None, binary: Literal[False] = False
+) -> tuple[str, str]: ...
+@overload
+def read_source(
+    source: str | bytes | Path, *, filename: str | None = None, binary: bool
+) -> tuple[str | bytes, str]: ...
 def read_source(
     source: str | bytes | Path, *, filename: str | None = None, binary: bool = False
 ) -> tuple[str | bytes, str]:
     """``(text, name)``: a :class:`~pathlib.Path` is a file to read; ``str``/``bytes`` are the model
     itself, named ``filename`` (default ``<model>``) in errors. ``binary``: bytes are returned as
     they are (XML, whose declaration names its encoding)."""
+    data: str | bytes
     if isinstance(source, Path):
         name = filename or source.name
         try:
@@ -77,6 +86,7 @@ def read_source(
         raise ModelTooLargeError(
             f"the model has {len(data):,} characters; the import limit is {MAX_FILE_BYTES:,}", source=name
         )
+    text: str | bytes
     if isinstance(data, bytes) and not binary:
         try:
             text = data.decode("utf-8-sig")

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .base import ImportedModel, ProductInfo, frame, read_source
 from .errors import ModelFileError, ModelTooLargeError
-from .formula import FALSE, TRUE, Formula, Lit, Or, TooLong, Var, rules_for
+from .formula import FALSE, TRUE, Const, Formula, Lit, Or, TooLong, Var, negate, rules_for
 from .naming import Codes, clause_text, display_name
 
 #: Files with more variables or clauses than this are refused before anything is built
@@ -167,7 +168,7 @@ class _Mapper:
         self.use_groups = groups
         self.warnings: list[str] = []
         self.names: dict[int, str] = {}
-        self.literal: dict[int, Formula] = {}
+        self.literal: dict[int, Lit | Const] = {}
 
     def run(self) -> ImportedModel:
         cnf = self.cnf
@@ -206,13 +207,13 @@ class _Mapper:
                 continue  # a tautology
             if self.use_groups and len(literals) == 1 and abs(clause[0]) in fixed:
                 continue
-            kept = []
+            kept: list[int] = []
             satisfied = False
             for lit in sorted(literals, key=lambda lit: (abs(lit), lit)):
-                value = fixed.get(abs(lit))
-                if value is None:
+                fixed_value = fixed.get(abs(lit))
+                if fixed_value is None:
                     kept.append(lit)
-                elif value == (lit > 0):
+                elif fixed_value == (lit > 0):
                     satisfied = True
                     break
             if not satisfied and tuple(kept) not in distinct:  # a repeated clause adds nothing
@@ -234,7 +235,7 @@ class _Mapper:
                 self.literal[var] = TRUE if fixed[var] else FALSE
             elif var not in member_of:
                 self.literal[var] = Lit("bool", codes[var])
-                option_set = {
+                option_set: dict[str, Any] = {
                     "code": codes[var],
                     "name": display_name(self.names[var]),
                     "kind": "boolean",
@@ -271,9 +272,10 @@ class _Mapper:
                     by_clause.get(tuple(sorted((-member, parent), key=lambda lit: (abs(lit), lit))))
                     for member in group.members
                 ]
-                if all(index is not None for index in back):
+                present = [index for index in back if index is not None]
+                if len(present) == len(back):
                     group.exact = True
-                    removed.update(back)
+                    removed.update(present)
             required = parent_literal == TRUE
             name = self.names[parent] if parent is not None else self.names[group.members[0]]
             option_set = {
@@ -297,7 +299,7 @@ class _Mapper:
             if parent is None:
                 continue
             parent_literal = self.literal[parent]
-            if parent_literal in (TRUE, FALSE):
+            if isinstance(parent_literal, Const):
                 continue  # TRUE: a required choice; FALSE: the clause -p .. is satisfied, nothing to link
             options = [codes[member] for member in group.members]
             rows = _link_rows(parent_literal, options, sets, exact=group.exact)
@@ -326,7 +328,7 @@ class _Mapper:
         for index, clause in clauses:
             if index in removed:
                 continue
-            formula = Or(tuple(Var(lit) for lit in clause)) if clause else FALSE
+            formula = Or(tuple(Var(str(lit)) for lit in clause)) if clause else FALSE
             try:
                 texts = rules_for(formula, self.lookup)
             except TooLong as error:
@@ -360,23 +362,21 @@ class _Mapper:
                     else "."
                 )
             ),
-            baseline_price=self.info.price or 0,
+            baseline_price=self.info.price or Decimal(0),
             option_sets=[option_set for _, option_set in option_sets],
             rules=rules,
             tables=tables,
         )
-        features = {self.names[var]: self.literal[var] for var in range(1, cnf.variables + 1)}
+        features: dict[str, Formula] = {
+            self.names[var]: self.literal[var] for var in range(1, cnf.variables + 1)
+        }
         return ImportedModel(document=document, features=features, warnings=self.warnings)
 
-    def lookup(self, lit: Any) -> Formula:
+    def lookup(self, name: str) -> Formula:
+        """The literal of a clause's signed variable number (its ``Var`` name)."""
+        lit = int(name)
         literal = self.literal[abs(lit)]
-        if lit > 0:
-            return literal
-        if literal == TRUE:
-            return FALSE
-        if literal == FALSE:
-            return TRUE
-        return literal.negate()
+        return literal if lit > 0 else negate(literal)
 
     def clause_message(self, index: int) -> str:
         clause = self.cnf.clauses[index]

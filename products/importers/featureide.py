@@ -140,7 +140,7 @@ class _Reader:
         if tag == "var":
             if operands or not (element.text or "").strip():
                 raise self.xml.error(element, "<var> holds a feature name")
-            return Var(element.text.strip())
+            return Var((element.text or "").strip())
         arity = {"not": 1, "imp": 2, "eq": 2}.get(tag)
         if tag in ("conj", "disj", "and", "or"):
             if not operands:

@@ -27,6 +27,7 @@ valid configurations (feature assignments):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,7 @@ from .formula import (
     Lit,
     Or,
     TooLong,
+    no_variable,
     render,
     rules_for,
 )
@@ -134,11 +136,11 @@ class _Mapper:
         self.info = info
         self.source = model.source
         self.warnings = list(model.warnings)
-        self.literal: dict[str, Formula] = {}
+        self.literal: dict[str, Lit | Const] = {}
         self.code: dict[Feature, str] = {}
         self.option_sets: list[dict[str, Any]] = []
         self.sets: dict[str, dict[str, Any]] = {}
-        self.options: dict[tuple[str, str], dict[str, Any]] = {}
+        self.options: dict[tuple[str, str | None], dict[str, Any]] = {}
         self.rules: list[dict[str, Any]] = []
         self.tables: list[dict[str, Any]] = []
         self.constraint_codes = Codes()
@@ -185,7 +187,7 @@ class _Mapper:
         self.visit(root)
         for feature in features:
             if feature.price:
-                self.add_price(feature)
+                self.add_price(feature, feature.price)
         for index, constraint in enumerate(self.model.constraints, start=1):
             self.constraint(index, constraint)
         description = self.model.description or (
@@ -212,7 +214,7 @@ class _Mapper:
             for child in group.children:
                 self.visit(child)
 
-    def group(self, parent: Feature, literal: Formula, group: Group, number: int) -> None:
+    def group(self, parent: Feature, literal: Lit | Const, group: Group, number: int) -> None:
         children = group.children
         if group.kind == "mandatory":
             for child in children:
@@ -258,7 +260,7 @@ class _Mapper:
         else:
             self.multi_group(parent, literal, group, low, high, number)
 
-    def mandatory(self, child: Feature, parent: Feature, literal: Formula) -> None:
+    def mandatory(self, child: Feature, parent: Feature, literal: Lit | Const) -> None:
         if child.type == "string":
             text = self.text_set(child, required=literal == TRUE)
             if literal != TRUE:
@@ -271,7 +273,7 @@ class _Mapper:
             return
         self.literal[child.name] = literal
 
-    def optional(self, child: Feature, parent: Feature, literal: Formula) -> None:
+    def optional(self, child: Feature, parent: Feature, literal: Lit | Const) -> None:
         if child.type == "string":
             lit = self.text_set(child, required=False)
         else:
@@ -308,14 +310,16 @@ class _Mapper:
         self.literal[child.name] = lit
         return lit
 
-    def group_set_code(self, parent: Feature, literal: Formula) -> str:
+    def group_set_code(self, parent: Feature, literal: Lit | Const) -> str:
         base = self.code[parent]
         own = isinstance(literal, Lit) and literal.kind in ("bool", "text") and literal.set_code == base
         if not own and base not in self.used_set_codes:
             return base
         return self.set_codes.take(f"{base}_group")
 
-    def single_group(self, parent: Feature, literal: Formula, group: Group, low: int, number: int) -> None:
+    def single_group(
+        self, parent: Feature, literal: Lit | Const, group: Group, low: int, number: int
+    ) -> None:
         code = self.group_set_code(parent, literal)
         options = [self.option(child) for child in group.children]
         kind_name = "alternative" if group.kind == "alternative" else f"[{low}..1] group"
@@ -332,7 +336,7 @@ class _Mapper:
             chosen = Or(tuple(Lit("single", code, option["code"]) for option in options))
             rule = Iff(literal, chosen) if low >= 1 else Implies(chosen, literal)
             try:
-                rules_for(rule, lambda name: name)  # only checks that it can be written
+                rules_for(rule, no_variable)  # only checks that it can be written
             except TooLong:
                 self.multi_group(parent, literal, group, low, 1, number, code=code)
                 return
@@ -342,7 +346,7 @@ class _Mapper:
             return
         self.add_set(option_set)
         self.assign(group, "single", code)
-        if literal == TRUE:
+        if isinstance(literal, Const):  # the root's TRUE: a required choice, nothing to link
             return
         rows = self.link_rows(literal, options, low)
         self.tables.append(
@@ -374,7 +378,7 @@ class _Mapper:
     def multi_group(
         self,
         parent: Feature,
-        literal: Formula,
+        literal: Lit | Const,
         group: Group,
         low: int,
         high: int,
@@ -443,9 +447,9 @@ class _Mapper:
 
     # -- prices ----------------------------------------------------------------------------------
 
-    def add_price(self, feature: Feature) -> None:
+    def add_price(self, feature: Feature, amount: Decimal) -> None:
         element = feature.element or f"feature {feature.name!r}"
-        price = money(feature.price, source=self.source, element=element, warnings=self.warnings)
+        price = money(amount, source=self.source, element=element, warnings=self.warnings)
         target = self.literal[feature.name]
         if target == TRUE:
             self.baseline += price
@@ -496,10 +500,8 @@ class _Mapper:
             }
         )
 
-    def lookup(self, line: int | None, element: str | None):
-        def literal(name: Any) -> Formula:
-            if not isinstance(name, str):
-                return name  # already a literal
+    def lookup(self, line: int | None, element: str | None) -> Callable[[str], Formula]:
+        def literal(name: str) -> Formula:
             found = self.literal.get(name)
             if found is None:
                 raise self.fail(f"unknown feature {name!r}", line=line, element=element)

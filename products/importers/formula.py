@@ -240,7 +240,7 @@ class _Membership(Formula):
     """``code in ('a', 'b')`` (or ``not in``): several literals of one single choice, merged."""
 
     set_code: str
-    options: tuple[str, ...]
+    options: tuple[str | None, ...]
     positive: bool
 
     def render(self) -> str:
@@ -254,7 +254,7 @@ def _merge(operands: tuple[Formula, ...], is_and: bool) -> list[Formula]:
     """In an ``or``, literals ``S == 'a'``, ``S == 'b'`` become ``S in ('a', 'b')``; in an ``and``,
     ``S != 'a'``, ``S != 'b'`` become ``S not in ('a', 'b')``."""
     wanted = not is_and
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str | None]] = {}
     for operand in operands:
         if isinstance(operand, Lit) and operand.kind == "single" and operand.positive is wanted:
             groups.setdefault(operand.set_code, []).append(operand.option)
@@ -290,6 +290,11 @@ class TooLong(Exception):
         self.reason = reason
 
 
+def no_variable(name: str) -> Formula:
+    """The ``literal`` of :func:`rules_for` for a formula built from literals: it has no ``Var``."""
+    raise TypeError(f"a formula of literals has a variable {name!r}")
+
+
 def rules_for(formula: Formula, literal: Callable[[str], Formula]) -> list[RuleText]:
     """Equivalent rules (their conjunction is the formula), each within the condition language's
     length and nesting limits. An empty list: the formula always holds. Raises :class:`TooLong`."""
@@ -297,9 +302,10 @@ def rules_for(formula: Formula, literal: Callable[[str], Formula]) -> list[RuleT
         when, require = substitute(formula.left, literal), substitute(formula.right, literal)
     else:
         when, require = TRUE, substitute(formula, literal)
-        if isinstance(require, Or) and all(isinstance(part, Lit) for part in require.operands):
-            negative = [part.negate() for part in require.operands if not part.positive]
-            positive = [part for part in require.operands if part.positive]
+        literals = _or_of_literals(require)
+        if literals:
+            negative = [part.negate() for part in literals if not part.positive]
+            positive = [part for part in literals if part.positive]
             if negative and positive:
                 when, require = conjunction(negative), disjunction(positive)
             elif not positive:
@@ -313,7 +319,15 @@ def rules_for(formula: Formula, literal: Callable[[str], Formula]) -> list[RuleT
     return out
 
 
-def _split(formula: Formula, kind: type) -> list[Formula]:
+def _or_of_literals(formula: Formula) -> list[Lit]:
+    """The operands of an ``or`` made of literals only; empty for any other formula."""
+    if not isinstance(formula, Or):
+        return []
+    literals = [part for part in formula.operands if isinstance(part, Lit)]
+    return literals if len(literals) == len(formula.operands) else []
+
+
+def _split(formula: Formula, kind: type[And] | type[Or]) -> list[Formula]:
     """Parts whose disjunction (kind Or, for ``when``) or conjunction (kind And, for ``require``)
     is the formula, packed greedily so that each renders within the limits."""
     if not isinstance(formula, kind) or _fits(render(formula)):

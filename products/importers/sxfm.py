@@ -62,7 +62,9 @@ def parse_sxfm(data: str | bytes, source: str = "<model>") -> FeatureModel:
             constraint.formula.operands if isinstance(constraint.formula, Or) else (constraint.formula,)
         )
         negative = [
-            labels.get(item.operand.name, item.operand.name) for item in literals if isinstance(item, Not)
+            labels.get(item.operand.name, item.operand.name)
+            for item in literals
+            if isinstance(item, Not) and isinstance(item.operand, Var)
         ]
         positive = [labels.get(item.name, item.name) for item in literals if isinstance(item, Var)]
         constraint.text = clause_text(negative, positive)

@@ -289,13 +289,13 @@ class _Reader:
                         value_ctx, f"feature {feature.name!r}: Price must be a number, not {text}"
                     )
                 try:
-                    feature.price = Decimal(text)
+                    feature.price = Decimal(value.getText())
                 except InvalidOperation:
                     raise self.fail(
                         value_ctx, f"feature {feature.name!r}: Price {text} is not a number"
                     ) from None
             elif key.lower() == "description" and value is not None and value.STRING() is not None:
-                feature.description = text[1:-1]
+                feature.description = value.getText()[1:-1]
 
     def cardinality(self, ctx, text: str) -> tuple[int, int | None]:
         inner = text.strip()[1:-1]

@@ -18,13 +18,14 @@ the model). Without names the option codes are the numbers.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from itertools import product
 from pathlib import Path
 from typing import Any
 
 from .base import ImportedModel, ProductInfo, frame, read_source
 from .errors import ModelFileError, ModelTooLargeError, UnsupportedModelError
-from .formula import And, Lit, Not, rules_for
+from .formula import And, Lit, Not, no_variable, rules_for
 from .naming import Codes, identifier
 from .xmltools import XmlDocument, describe_element, parse_xml
 
@@ -318,15 +319,16 @@ class _Reader:
                     }
                 )
                 continue
-            for row in sorted(rows):
+            for forbidden_row in sorted(rows):
                 formula = Not(
                     And(
                         tuple(
-                            Lit("single", set_code, value) for set_code, value in zip(codes, row, strict=True)
+                            Lit("single", set_code, value)
+                            for set_code, value in zip(codes, forbidden_row, strict=True)
                         )
                     )
                 )
-                for rule in rules_for(formula, lambda lit: lit):
+                for rule in rules_for(formula, no_variable):
                     rules.append(
                         {
                             "code": table_codes.take(base),
@@ -343,9 +345,13 @@ class _Reader:
             description=(
                 f"Imported from {xml.source}: {len(variables)} variables, {len(tables) + len(rules)} "
                 "constraints in extension"
-                + (f"; value names from {self.names_dir.name}/." if self.names else ".")
+                + (
+                    f"; value names from {self.names_dir.name}/."
+                    if self.names and self.names_dir is not None
+                    else "."
+                )
             ),
-            baseline_price=self.info.price or 0,
+            baseline_price=self.info.price or Decimal(0),
             option_sets=option_sets,
             rules=rules,
             tables=tables,
