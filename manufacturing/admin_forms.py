@@ -102,7 +102,8 @@ class RouteStageFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        remaining = [form for form in self.forms if not self._should_delete_form(form)]
+        # _should_delete_form is what Django's formset docs use here; the stubs leave it out.
+        remaining = [form for form in self.forms if not self._should_delete_form(form)]  # type: ignore[attr-defined]
         if any(not form.is_valid() for form in remaining):
             return
         kept = [form for form in remaining if form.cleaned_data]
@@ -200,7 +201,13 @@ class QualityCheckpointFormSet(forms.BaseInlineFormSet):
             return
         stage = self.instance
         form = next(
-            (form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)), None
+            (
+                form
+                for form in self.forms
+                # _should_delete_form is what Django's formset docs use here; the stubs leave it out.
+                if form.cleaned_data and not self._should_delete_form(form)  # type: ignore[attr-defined]
+            ),
+            None,
         )
         checkpoint = None
         if form is not None:

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import AtelierError
 
 from .admin_forms import CancelForm
@@ -58,7 +59,8 @@ class TimelineInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name = "timeline event"
     verbose_name_plural = "timeline"
-    fields = [
+    # A tuple fits both attributes' declared types (the stubs type their lists differently).
+    fields = readonly_fields = (
         "created_at",
         "type",
         "status",
@@ -68,8 +70,7 @@ class TimelineInline(ReadOnlyInline):
         "inspection_result",
         "actor",
         "message",
-    ]
-    readonly_fields = fields
+    )
 
 
 class InspectionInline(ReadOnlyInline):
@@ -78,8 +79,7 @@ class InspectionInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name = "inspection"
     verbose_name_plural = "inspections"
-    fields = ["created_at", "stage", "work_centre", "batch", "inspection_result", "message"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "stage", "work_centre", "batch", "inspection_result", "message")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
         return super().get_queryset(request).filter(type="inspected")
@@ -258,7 +258,9 @@ class OrderAdmin(admin.ModelAdmin):
         form = CancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                order_cancel(actor=request.user, order=order, reason=form.cleaned_data["reason"])
+                order_cancel(
+                    actor=authenticated_user(request), order=order, reason=form.cleaned_data["reason"]
+                )
             except AtelierError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
@@ -285,7 +287,7 @@ class OrderAdmin(admin.ModelAdmin):
         shipped, refused = 0, []
         for order in orders:
             try:
-                order_ship(actor=request.user, order_id=order.pk)
+                order_ship(actor=authenticated_user(request), order_id=order.pk)
                 shipped += 1
             except AtelierError as error:
                 refused.append(f"{str(order.pk)[:8]}: {error.message}")

@@ -17,7 +17,7 @@ class SharedScopedRateThrottle(ScopedRateThrottle):
             return True
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
+        if self.num_requests is None or self.duration is None:  # the scope's rate is None: no limit
             return True
         key = self.get_cache_key(request, view)
         if key is None:
