@@ -284,10 +284,11 @@ class OrderAdmin(admin.ModelAdmin):
         return self._back(order)
 
     def _ship(self, request: HttpRequest, orders) -> None:
+        actor = authenticated_user(request)
         shipped, refused = 0, []
         for order in orders:
             try:
-                order_ship(actor=authenticated_user(request), order_id=order.pk)
+                order_ship(actor=actor, order_id=order.pk)
                 shipped += 1
             except AtelierError as error:
                 refused.append(f"{str(order.pk)[:8]}: {error.message}")

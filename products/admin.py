@@ -165,9 +165,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish the draft of the selected products")
     def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        actor = authenticated_user(request)
         for product in queryset:
             try:
-                version = product_publish(product=product, actor=authenticated_user(request))
+                version = product_publish(product=product, actor=actor)
             except InvalidInputError as error:
                 self.message_user(request, f"{product.code}: {error.message}", messages.ERROR)
             else:
