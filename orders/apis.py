@@ -14,8 +14,10 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.pagination import CursorPagination
 from configurator.throttling.throttles import SharedScopedRateThrottle
@@ -53,7 +55,7 @@ class QuoteListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Quote]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Quote.objects.none()
-        return quote_list(actor=self.request.user)
+        return quote_list(actor=authenticated_user(self.request))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), **_context(self.request)}
@@ -76,7 +78,7 @@ class QuoteListCreateApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         quote = quote_create(
-            actor=request.user,
+            actor=authenticated_user(request),
             product_code=data["product"],
             selections=data["selections"],
             quantity=data["quantity"],
@@ -87,7 +89,7 @@ class QuoteListCreateApi(generics.ListAPIView):
 class QuoteDetailApi(APIView):
     @extend_schema(operation_id="quotes_retrieve", responses={200: QuoteOutput, **error_responses(401, 404)})
     def get(self, request: Request, quote_id: str) -> Response:
-        quote = quote_get(actor=request.user, quote_id=quote_id)
+        quote = quote_get(actor=authenticated_user(request), quote_id=quote_id)
         return Response(QuoteOutput(quote, context=_context(request)).data)
 
 
@@ -115,13 +117,13 @@ class OrderListCreateApi(generics.ListAPIView):
     pagination_class = CursorPagination
     throttle_scope = "orders"
 
-    def get_throttles(self) -> list[SharedScopedRateThrottle]:
+    def get_throttles(self) -> list[BaseThrottle]:
         return [SharedScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Order.objects.none()
-        return order_list(actor=self.request.user)
+        return order_list(actor=authenticated_user(self.request))
 
     @extend_schema(
         operation_id="orders_list",
@@ -148,7 +150,7 @@ class OrderListCreateApi(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         placement = order_place_once(
-            actor=request.user,
+            actor=authenticated_user(request),
             key=key,
             fingerprint=request_fingerprint(method="POST", path=request.path, body=request.data),
             request=OrderRequest(
@@ -171,7 +173,7 @@ class OrderDetailApi(APIView):
 
     @extend_schema(operation_id="orders_retrieve", responses={200: OrderOutput, **error_responses(401, 404)})
     def get(self, request: Request, order_id: str) -> Response:
-        order = order_get(actor=request.user, order_id=order_id)
+        order = order_get(actor=authenticated_user(request), order_id=order_id)
         return Response(order_output_data(order, context=_context(request)))
 
 
@@ -188,7 +190,8 @@ class OrderCancelApi(APIView):
     def post(self, request: Request, order_id: str) -> Response:
         serializer = OrderCancelInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = order_get(actor=request.user, order_id=order_id)
-        order_cancel(actor=request.user, order=order, reason=serializer.validated_data["reason"])
-        fresh = order_get(actor=request.user, order_id=order_id)
+        actor = authenticated_user(request)
+        order = order_get(actor=actor, order_id=order_id)
+        order_cancel(actor=actor, order=order, reason=serializer.validated_data["reason"])
+        fresh = order_get(actor=actor, order_id=order_id)
         return Response(order_output_data(fresh, context=_context(request)))

@@ -11,6 +11,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
 from configurator.plumbing.fields import DecimalStringField
@@ -18,6 +19,7 @@ from manufacturing.loading import factory_spec_current
 from manufacturing.serializers import OrderTrackingOutput
 from products.choices import ProductionMode
 from products.documents import StrictSerializer
+from products.models import Product
 
 from .models import Order, OrderEvent, OrderEventType, Quote
 from .states import OrderStatus
@@ -37,16 +39,19 @@ class MoneyField(DecimalStringField):
         return format_money(getattr(instance, self.amount_field), instance.currency)
 
 
-def _quantity(value: int) -> int:
+def _quantity(value: int) -> None:
     if value > settings.ATELIER_MAX_QUANTITY:
         raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value")
-    return value
 
 
 class QuoteOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     version = serializers.IntegerField(source="product_version.number", read_only=True)
-    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     selections = SelectionsField(read_only=True)
     unit_price = MoneyField()
     total = MoneyField()
@@ -178,12 +183,14 @@ class EventDataField(serializers.JSONField):
 
 
 class OrderEventOutput(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="null: the system."
     )
     type = serializers.ChoiceField(choices=OrderEventType.choices, read_only=True)
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
-    data = EventDataField(read_only=True)
+    # Declared fields leave the class (the serializer metaclass takes them), so this key does not
+    # replace Serializer.data; the stubs cannot see that.
+    data = EventDataField(read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = OrderEvent
@@ -203,9 +210,13 @@ class OrderEventOutput(serializers.ModelSerializer):
 
 
 class OrderSummaryOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     version = serializers.IntegerField(source="product_version.number", read_only=True)
-    customer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
     production_mode = serializers.ChoiceField(choices=ProductionMode.choices, read_only=True)
     total = MoneyField()
@@ -267,7 +278,9 @@ class OrderOutput(OrderSummaryOutput):
     @extend_schema_field(OrderEventOutput(many=True))
     def get_inspections(self, order: Order) -> list[dict[str, Any]]:
         inspected = [event for event in order.events.all() if event.type == OrderEventType.INSPECTED]
-        return OrderEventOutput(inspected, many=True).data
+        # many=True makes a ListSerializer; its data is the list (OrderEventOutput.data is a field here).
+        events: serializers.BaseSerializer = OrderEventOutput(inspected, many=True)
+        return events.data
 
 
 #: One bound OrderOutput per thread (see :func:`order_output_data`).
