@@ -317,25 +317,26 @@ class ProductionSteps:
         self._events, self._fields, self._changed = [], set(), {}
 
 
-def _placed(order: Order) -> bool:
-    return order.status == OrderStatus.PLACED
-
-
 @transaction.atomic
-def order_route(*, order_id: uuid.UUID | str, message_id: uuid.UUID | str | None, queue: str) -> Order:
+def order_route(
+    *, order_id: uuid.UUID | str, message_id: uuid.UUID | str | None, queue: str | Callable[[str], str]
+) -> Order:
     """Record the routing decision and queue the order (placed -> routed -> queued) and acknowledge
-    the outbox message, in one transaction. Delivered twice, it changes nothing the second time;
-    an order cancelled meanwhile stays cancelled."""
-    order, routed = order_transition(
-        order_id=order_id,
-        to=OrderStatus.ROUTED,
-        event=lambda order: events.routed(order, queue=queue),
-        guard=_placed,
-    )
-    if routed:
-        order, _ = order_transition(
-            order_id=order_id, to=OrderStatus.QUEUED, event=lambda _: events.queued(queue=queue), queue=queue
-        )
+    the outbox message, in one transaction. ``queue`` names the production queue, or finds it from
+    the order's production mode as read under the lock. Delivered twice, it changes nothing the
+    second time; an order cancelled meanwhile stays cancelled. Raises ``Order.DoesNotExist``.
+
+    Both steps are taken under one lock (see :func:`order_transition`) and written as one update
+    and one insert of both events: nothing else can come between them."""
+    order = Order.objects.select_for_update(of=("self",), no_key=True).get(pk=order_id)
+    if order.status == OrderStatus.PLACED:
+        name = queue if isinstance(queue, str) else queue(order.production_mode)
+        order.status = OrderStatus.ROUTED
+        routed = events.event_row(order=order, event=events.routed(order, queue=name))
+        order.status, order.queue = OrderStatus.QUEUED, name
+        queued = events.event_row(order=order, event=events.queued(queue=name))
+        order.save(update_fields=["status", "queue", "updated_at"])
+        events.events_record(rows=[routed, queued])
     outbox_acknowledge(message_id=message_id)
     return order
 
