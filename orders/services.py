@@ -1,8 +1,9 @@
 """Writes for quotes and orders.
 
 Prices come from :func:`configurator.configure.services.configuration_price`, the path the configure
-endpoint takes too. Every status change goes through :func:`order_transition`, which locks the row,
-checks the state machine and writes the event in the same transaction."""
+endpoint takes too. A status change locks the order row, checks the state machine and writes its
+event in the same transaction: :func:`order_transition` for one step, :func:`order_route` for the
+two steps of routing under one lock, :class:`ProductionSteps` for a lot of the factory."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from configurator.plumbing.errors import (
 )
 
 from . import events
-from .idempotency import Claim, idempotency_claim, idempotency_complete, idempotency_release
+from .idempotency import idempotency_claim, idempotency_complete
 from .models import Order, OrderEvent, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
 from .selectors import order_as_written
@@ -171,20 +172,16 @@ def order_place_once(
     response again (``replayed``); the same key with another request is a 422; while the first
     request runs, a second one is a 409. ``render`` turns the order into the stored response body,
     in the placing transaction. A failed placement forgets the key, so the client may retry."""
-    claim: Claim = idempotency_claim(user=actor, key=key, fingerprint=fingerprint)
-    if claim.replay:
-        assert claim.key.response_status is not None
-        return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
-    try:
-        with transaction.atomic():
-            order, placed = _order_write(actor=actor, request=request)
-            # Rendered as written, not read back (the order's job and later events do not exist
-            # yet); the order is not handed on, so nothing sees its related rows frozen.
-            body = render(order_as_written(order=order, events=[placed]))
-            idempotency_complete(claim=claim, status=201, body=body)
-    except BaseException:
-        idempotency_release(claim=claim)
-        raise
+    with transaction.atomic():
+        claim = idempotency_claim(user=actor, key=key, fingerprint=fingerprint)
+        if claim.replay:
+            assert claim.key.response_status is not None
+            return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
+        order, placed = _order_write(actor=actor, request=request)
+        # Rendered as written, not read back (the order's job and later events do not exist
+        # yet); the order is not handed on, so nothing sees its related rows frozen.
+        body = render(order_as_written(order=order, events=[placed]))
+        idempotency_complete(claim=claim, status=201, body=body)
     return Placement(201, body, replayed=False)
 
 
