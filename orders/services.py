@@ -34,7 +34,7 @@ from . import events
 from .idempotency import idempotency_claim, idempotency_complete
 from .models import Order, OrderEvent, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
-from .selectors import order_as_written
+from .selectors import order_as_written, quote_as_written
 from .states import CUSTOMER_CANCELLABLE, FINAL, OrderStatus, can_transition
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,13 @@ def quote_create(*, actor: User, product_code: str, selections: dict[str, Any], 
         staff=actor.is_staff, product_code=product_code, selections=selections, quantity=quantity
     )
     now = timezone.now()
-    return Quote.objects.create(
+    quote = Quote.objects.create(
         customer=actor,
         valid_until=now + timedelta(days=settings.ATELIER_QUOTE_VALIDITY_DAYS),
         created_at=now,
         **_snapshot(priced),
     )
+    return quote_as_written(quote=quote)
 
 
 def quote_ensure_orderable(*, quote: Quote, now: Any = None) -> Quote:
