@@ -34,6 +34,7 @@ from django.db.models import (
     Sum,
 )
 
+from configurator.plumbing.memo import TtlMemo
 from products.models import Product
 
 from .loading import route_current_find
@@ -144,6 +145,29 @@ def work_centre_backlog(
     return minutes
 
 
+#: Every work centre's backlog, read at most once per ATELIER_QUEUE_DAYS_SECONDS by this process.
+_backlog = TtlMemo[dict[int, Decimal]]()
+
+
+def work_centre_backlog_current(*, now: datetime) -> dict[int, Decimal]:
+    """What a new order waits behind: :func:`work_centre_backlog` of every work centre, nothing
+    excluded, as read at most ``ATELIER_QUEUE_DAYS_SECONDS`` ago by this process (the period of
+    the queue days in a lead time). The ship date and the ETA of an order not yet in the factory
+    count the same backlog; each placement would otherwise read it again (three queries), for a
+    figure that moves with the factory's work, not with every request. A centre with nothing
+    ahead is absent."""
+    return _backlog.get(
+        None,
+        lambda: dict(work_centre_backlog(work_centre_ids=None, now=now)),
+        seconds=settings.ATELIER_QUEUE_DAYS_SECONDS,
+    )
+
+
+def work_centre_backlog_forget() -> None:
+    """Read the backlog afresh on next use."""
+    _backlog.clear()
+
+
 def queue_days(*, product: Product, mode: str, now: datetime) -> int:
     """Business days of work waiting ahead on the work centres of the route an order of ``product``
     in ``mode`` takes: per centre, its backlog in simulated minutes over its capacity, summed over
@@ -153,8 +177,8 @@ def queue_days(*, product: Product, mode: str, now: datetime) -> int:
     if route is None:
         return 0
     capacity = dict(WorkCentre.objects.filter(stages__route=route).distinct().values_list("id", "capacity"))
-    backlog = work_centre_backlog(work_centre_ids=capacity, now=now)
-    minutes = sum((backlog[centre] / capacity[centre] for centre in capacity), ZERO)
+    backlog = work_centre_backlog_current(now=now)
+    minutes = sum((backlog.get(centre, ZERO) / capacity[centre] for centre in capacity), ZERO)
     return math.ceil(minutes / minutes_per_working_day())
 
 

@@ -51,13 +51,14 @@ def _poison_guard(
 def route_order_task(order_id: str, message_id: str | None = None) -> None:
     """Hand a placed order to production: record the routing decision, queue it, and start its job
     on the queue of its production mode."""
-    mode = Order.objects.filter(pk=order_id).values_list("production_mode", flat=True).first()
-    if mode is None:
+    try:
+        order = order_route(
+            order_id=order_id, message_id=message_id, queue=lambda mode: queue_for(production_mode=mode)
+        )
+    except Order.DoesNotExist:
         logger.warning("route_order: no order %s; nothing to do", order_id)
         return
-    queue = queue_for(production_mode=mode)
-    order_route(order_id=order_id, message_id=message_id, queue=queue)
-    start_job_task.apply_async(args=[order_id], queue=queue)
+    start_job_task.apply_async(args=[order_id], queue=queue_for(production_mode=order.production_mode))
 
 
 @atelier_task(name=services.START_JOB_TASK, queue="standard")

@@ -43,6 +43,7 @@ from .load import (
     remaining_minutes,
     sim_minutes_to_real,
     work_centre_backlog,
+    work_centre_backlog_current,
 )
 from .loading import route_current_find, route_stages_current
 from .models import InspectionDecision, Job, RouteStage, WorkItem, WorkItemState
@@ -178,7 +179,11 @@ def _eta(
     mine = (
         None if job is None else Q(job_id=job.pk) | (Q(job__batch_id=job.batch_id) if job.batch_id else Q())
     )
-    backlog = work_centre_backlog(work_centre_ids=capacity, now=now, excluding=mine)
+    backlog = (
+        work_centre_backlog_current(now=now)
+        if mine is None
+        else work_centre_backlog(work_centre_ids=capacity, now=now, excluding=mine)
+    )
     work = ZERO
     queue = ZERO
     for stage, item in remaining:
@@ -192,7 +197,7 @@ def _eta(
             ahead = work_centre_backlog(work_centre_ids=[centre], now=now, excluding=mine, queued_before=item)
             queue += ahead[centre] / capacity[centre]
         else:
-            queue += backlog[centre] / capacity[centre]
+            queue += backlog.get(centre, ZERO) / capacity[centre]
     total = work + queue
     days = math.ceil(total / minutes_per_working_day())
     return EtaTracking(

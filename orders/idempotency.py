@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,7 +27,8 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-#: A claim older than this whose request never finished (a crashed process) may be taken over.
+#: A claim row older than this whose request never finished (a crashed process of the previous
+#: release, which committed its claims) may be taken over.
 STALE_AFTER = timedelta(seconds=60)
 
 
@@ -55,56 +56,78 @@ def idempotency_key_from(headers: Mapping[str, str]) -> str:
     return key
 
 
-def idempotency_claim(*, user: User, key: str, fingerprint: str, now: datetime | None = None) -> Claim:
-    """Claim a key for this request (committed at once, so that a concurrent request sees it), or
-    find the response a finished request with the same key and body got."""
-    now = now or timezone.now()
-    expires_at = now + timedelta(hours=settings.ATELIER_IDEMPOTENCY_HOURS)
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires_at
-                )
-            return Claim(row, replay=False)
-        except IntegrityError:
-            pass
-        found = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if found is None:
-            continue  # released meanwhile: claim it again
-        row = found
-        if row.expires_at <= now:
-            IdempotencyKey.objects.filter(pk=row.pk, expires_at__lte=now).delete()
-            continue
-        if row.fingerprint != fingerprint:
-            raise IdempotencyKeyReusedError(
-                "This Idempotency-Key was already used with a different request; use a new key for a new "
-                "order."
-            )
-        if row.response_status is not None:
-            return Claim(row, replay=True)
-        if row.created_at <= now - STALE_AFTER and IdempotencyKey.objects.filter(
-            pk=row.pk, created_at=row.created_at, response_status__isnull=True
-        ).update(created_at=now):
-            row.created_at = now
-            return Claim(row, replay=False)
-        raise ConflictError(
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
-            code=ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+def _request_lock(*, user: User, key: str) -> bool:
+    """Take the key's lock for the rest of the caller's transaction, without waiting: False when
+    another transaction holds it. A PostgreSQL advisory lock; SQLite, which lets one transaction
+    write at a time, needs none (a second request waits for the first's write lock)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return True
+    digest = hashlib.sha256(f"idempotency-key {user.pk} {key}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
         )
-    raise ConflictError(
-        "This Idempotency-Key is changing under us; retry shortly.", code=ErrorCode.IDEMPOTENCY_KEY_IN_USE
+        (locked,) = cursor.fetchone()
+    return locked
+
+
+def _in_use() -> ConflictError:
+    return ConflictError(
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        code=ErrorCode.IDEMPOTENCY_KEY_IN_USE,
     )
 
 
+def idempotency_claim(*, user: User, key: str, fingerprint: str, now: datetime | None = None) -> Claim:
+    """Claim a key for this request in the caller's transaction, or find the response a finished
+    request with the same key and body got.
+
+    The claim is a lock held until the transaction ends, not a row: a concurrent request with the
+    key is refused at once (409) instead of waiting, the response is stored by
+    :func:`idempotency_complete` in the same transaction as the change, and a failed request
+    forgets its claim with its rollback (the client may retry), or with its process."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("idempotency_claim must run inside a transaction")
+    now = now or timezone.now()
+    if not _request_lock(user=user, key=key):
+        raise _in_use()
+    fresh = Claim(
+        IdempotencyKey(
+            user=user,
+            key=key,
+            fingerprint=fingerprint,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.ATELIER_IDEMPOTENCY_HOURS),
+        ),
+        replay=False,
+    )
+    row = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if row is None:
+        return fresh
+    if row.expires_at <= now:
+        row.delete()
+        return fresh
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReusedError(
+            "This Idempotency-Key was already used with a different request; use a new key for a new order."
+        )
+    if row.response_status is not None:
+        return Claim(row, replay=True)
+    # A row without a response is a claim the previous release committed before its request ran:
+    # running still, or left by a crashed process once it is old.
+    if row.created_at > now - STALE_AFTER:
+        raise _in_use()
+    row.delete()
+    return fresh
+
+
 def idempotency_complete(*, claim: Claim, status: int, body: Any) -> None:
-    """Store the response; call it in the transaction that made the change."""
-    IdempotencyKey.objects.filter(pk=claim.key.pk).update(response_status=status, response_body=body)
-
-
-def idempotency_release(*, claim: Claim) -> None:
-    """Forget a claim whose request failed, so that the client may retry with the same key."""
-    IdempotencyKey.objects.filter(pk=claim.key.pk, response_status__isnull=True).delete()
+    """Store the response; call it in the transaction that claimed the key and made the change.
+    (A request with the key committed meanwhile without the lock, by the previous release, makes
+    this an IntegrityError, answered 409, that rolls this one's change back.)"""
+    claim.key.response_status, claim.key.response_body = status, body
+    claim.key.save(force_insert=True)
 
 
 def idempotency_purge(*, now: datetime | None = None) -> int:

@@ -61,6 +61,10 @@ class BackgroundRelay:
 
     #: Messages published together at most (a burst after an outage).
     BATCH = 100
+    #: Seconds without a message after which the thread closes its database connection. While
+    #: orders come in it keeps it: closing it after each message made every placement cost the
+    #: database a new connection (a backend started, authenticated and set up).
+    IDLE_SECONDS = 5.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -85,7 +89,13 @@ class BackgroundRelay:
                 self._thread.start()
 
     def _take_batch(self) -> list:
-        batch = list(self._queue.get())
+        try:
+            first = self._queue.get(timeout=self.IDLE_SECONDS)
+        except queue.Empty:
+            # Idle: give the database connection back rather than hold it open.
+            connection.close()
+            first = self._queue.get()
+        batch = list(first)
         while len(batch) < self.BATCH:
             try:
                 batch.extend(self._queue.get_nowait())
@@ -105,12 +115,6 @@ class BackgroundRelay:
             except Exception:
                 logger.exception("The outbox relay failed; the sweeper will send its messages")
                 self._pause()
-            finally:
-                if self._queue.empty():
-                    # Idle: give the database connection back rather than hold it open.
-                    connection.close()
-                else:
-                    close_old_connections()
 
     def resume(self) -> None:
         """Forget a past failure: publish what comes next (e.g. on another broker)."""

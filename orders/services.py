@@ -1,8 +1,9 @@
 """Writes for quotes and orders.
 
 Prices come from :func:`configurator.configure.services.configuration_price`, the path the configure
-endpoint takes too. Every status change goes through :func:`order_transition`, which locks the row,
-checks the state machine and writes the event in the same transaction."""
+endpoint takes too. A status change locks the order row, checks the state machine and writes its
+event in the same transaction: :func:`order_transition` for one step, :func:`order_route` for the
+two steps of routing under one lock, :class:`ProductionSteps` for a lot of the factory."""
 
 from __future__ import annotations
 
@@ -30,10 +31,10 @@ from configurator.plumbing.errors import (
 )
 
 from . import events
-from .idempotency import Claim, idempotency_claim, idempotency_complete, idempotency_release
+from .idempotency import idempotency_claim, idempotency_complete
 from .models import Order, OrderEvent, Quote
 from .outbox import outbox_acknowledge, outbox_enqueue
-from .selectors import order_as_written
+from .selectors import order_as_written, quote_as_written
 from .states import CUSTOMER_CANCELLABLE, FINAL, OrderStatus, can_transition
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,13 @@ def quote_create(*, actor: User, product_code: str, selections: dict[str, Any], 
         staff=actor.is_staff, product_code=product_code, selections=selections, quantity=quantity
     )
     now = timezone.now()
-    return Quote.objects.create(
+    quote = Quote.objects.create(
         customer=actor,
         valid_until=now + timedelta(days=settings.ATELIER_QUOTE_VALIDITY_DAYS),
         created_at=now,
         **_snapshot(priced),
     )
+    return quote_as_written(quote=quote)
 
 
 def quote_ensure_orderable(*, quote: Quote, now: Any = None) -> Quote:
@@ -171,20 +173,16 @@ def order_place_once(
     response again (``replayed``); the same key with another request is a 422; while the first
     request runs, a second one is a 409. ``render`` turns the order into the stored response body,
     in the placing transaction. A failed placement forgets the key, so the client may retry."""
-    claim: Claim = idempotency_claim(user=actor, key=key, fingerprint=fingerprint)
-    if claim.replay:
-        assert claim.key.response_status is not None
-        return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
-    try:
-        with transaction.atomic():
-            order, placed = _order_write(actor=actor, request=request)
-            # Rendered as written, not read back (the order's job and later events do not exist
-            # yet); the order is not handed on, so nothing sees its related rows frozen.
-            body = render(order_as_written(order=order, events=[placed]))
-            idempotency_complete(claim=claim, status=201, body=body)
-    except BaseException:
-        idempotency_release(claim=claim)
-        raise
+    with transaction.atomic():
+        claim = idempotency_claim(user=actor, key=key, fingerprint=fingerprint)
+        if claim.replay:
+            assert claim.key.response_status is not None
+            return Placement(claim.key.response_status, claim.key.response_body or {}, replayed=True)
+        order, placed = _order_write(actor=actor, request=request)
+        # Rendered as written, not read back (the order's job and later events do not exist
+        # yet); the order is not handed on, so nothing sees its related rows frozen.
+        body = render(order_as_written(order=order, events=[placed]))
+        idempotency_complete(claim=claim, status=201, body=body)
     return Placement(201, body, replayed=False)
 
 
@@ -317,25 +315,26 @@ class ProductionSteps:
         self._events, self._fields, self._changed = [], set(), {}
 
 
-def _placed(order: Order) -> bool:
-    return order.status == OrderStatus.PLACED
-
-
 @transaction.atomic
-def order_route(*, order_id: uuid.UUID | str, message_id: uuid.UUID | str | None, queue: str) -> Order:
+def order_route(
+    *, order_id: uuid.UUID | str, message_id: uuid.UUID | str | None, queue: str | Callable[[str], str]
+) -> Order:
     """Record the routing decision and queue the order (placed -> routed -> queued) and acknowledge
-    the outbox message, in one transaction. Delivered twice, it changes nothing the second time;
-    an order cancelled meanwhile stays cancelled."""
-    order, routed = order_transition(
-        order_id=order_id,
-        to=OrderStatus.ROUTED,
-        event=lambda order: events.routed(order, queue=queue),
-        guard=_placed,
-    )
-    if routed:
-        order, _ = order_transition(
-            order_id=order_id, to=OrderStatus.QUEUED, event=lambda _: events.queued(queue=queue), queue=queue
-        )
+    the outbox message, in one transaction. ``queue`` names the production queue, or finds it from
+    the order's production mode as read under the lock. Delivered twice, it changes nothing the
+    second time; an order cancelled meanwhile stays cancelled. Raises ``Order.DoesNotExist``.
+
+    Both steps are taken under one lock (see :func:`order_transition`) and written as one update
+    and one insert of both events: nothing else can come between them."""
+    order = Order.objects.select_for_update(of=("self",), no_key=True).get(pk=order_id)
+    if order.status == OrderStatus.PLACED:
+        name = queue if isinstance(queue, str) else queue(order.production_mode)
+        order.status = OrderStatus.ROUTED
+        routed = events.event_row(order=order, event=events.routed(order, queue=name))
+        order.status, order.queue = OrderStatus.QUEUED, name
+        queued = events.event_row(order=order, event=events.queued(queue=name))
+        order.save(update_fields=["status", "queue", "updated_at"])
+        events.events_record(rows=[routed, queued])
     outbox_acknowledge(message_id=message_id)
     return order
 

@@ -33,7 +33,7 @@ from configurator.plumbing.errors import (
 )
 from configurator.plumbing.memo import SizedLru, TtlMemo
 from manufacturing.footprint import FootprintComparison, footprint_estimate
-from manufacturing.load import queue_days
+from manufacturing.load import queue_days, work_centre_backlog_forget
 from manufacturing.spec import FactorySpec
 from products.models import Product
 from products.runtime import configurator_get, runtime_get
@@ -125,6 +125,7 @@ def queue_days_current(*, product: Product, mode: str, now: datetime) -> int:
 def queue_days_forget() -> None:
     """Read every product's queue afresh on next use."""
     _queue_days.clear()
+    work_centre_backlog_forget()
 
 
 def _price(pricer: Pricer, product: Product, config: dict[str, Value], quantity: int) -> Priced:

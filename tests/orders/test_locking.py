@@ -143,7 +143,47 @@ def test_placements_of_one_product_do_not_wait_for_each_other_or_for_routing(dem
     assert Order.objects.count() == 16
 
 
-def test_routing_locks_the_order_row_only():
+def test_a_key_in_flight_is_a_conflict_at_once_and_free_again_once_its_request_fails(demo_catalogue):
+    """A placement holds its key until its transaction ends: another request with the key is
+    refused at once (409), not kept waiting; when the first fails, nothing of its claim is left."""
+    from django.db import transaction
+
+    from orders.idempotency import idempotency_claim, request_fingerprint
+    from orders.models import IdempotencyKey
+
+    customer = UserFactory()
+    key = str(uuid.uuid4())
+    body = {"product": "city-bike", "selections": {"frame": "steel"}, "shipping": SHIPPING}
+    claimed, finish = threading.Event(), threading.Event()
+
+    def in_flight() -> None:
+        try:
+            with transaction.atomic():
+                fingerprint = request_fingerprint(method="POST", path="/api/orders/", body=body)
+                idempotency_claim(user=customer, key=key, fingerprint=fingerprint)
+                claimed.set()
+                finish.wait(timeout=60)
+                transaction.set_rollback(True)  # the request failed
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=in_flight)
+    thread.start()
+    try:
+        assert claimed.wait(timeout=60)
+        response = client_for(customer).post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        assert (response.status_code, response.json()["code"]) == (409, "idempotency_key_in_use")
+    finally:
+        finish.set()
+        thread.join(timeout=60)
+    assert not IdempotencyKey.objects.filter(key=key).exists()
+    response = client_for(customer).post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 201
+    assert Order.objects.filter(customer=customer).count() == 1
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_routing_locks_the_order_row_only(routing):
     """The routing lock names the order table alone, as a no-key lock: it never waits for (or
     blocks) a placement that references the product, nor an insert that references the order."""
     from django.db import transaction
@@ -153,6 +193,9 @@ def test_routing_locks_the_order_row_only():
     from orders.states import OrderStatus
 
     def transition() -> None:
+        if routing:
+            order_route(order_id=uuid.uuid4(), message_id=None, queue="batch")
+            return
         with transaction.atomic():
             order_transition(order_id=uuid.uuid4(), to=OrderStatus.ROUTED, event=lambda order: None)
 

@@ -296,20 +296,27 @@ def test_a_key_is_required_and_bounded(customer_client, demo_catalogue):
     assert place(customer_client, key="k" * 256).status_code == 400
 
 
-def test_a_key_in_use_is_a_conflict_and_a_stale_claim_is_taken_over(
+def test_a_claim_committed_by_the_previous_release_is_in_use_and_taken_over_once_stale(
     customer_client, customer, demo_catalogue
 ):
-    from orders.idempotency import idempotency_claim, request_fingerprint
+    """The previous release committed a claim row before its request ran: recent, the key is in
+    use (a request in flight elsewhere); old, a crashed process left it. (A claim in flight now is
+    a lock: tests/orders/test_locking.py.)"""
+    from orders.idempotency import request_fingerprint
     from orders.models import IdempotencyKey
 
     key = str(uuid.uuid4())
     body = {"shipping": SHIPPING, "product": "city-bike", "selections": {"frame": "steel"}}
     fingerprint = request_fingerprint(method="POST", path="/api/orders/", body=body)
-    idempotency_claim(user=customer, key=key, fingerprint=fingerprint)
+    IdempotencyKey.objects.create(
+        user=customer, key=key, fingerprint=fingerprint, expires_at=timezone.now() + timedelta(hours=24)
+    )
     response = place(customer_client, key=key, selections={"frame": "steel"})
     assert (response.status_code, response.json()["code"]) == (409, "idempotency_key_in_use")
     IdempotencyKey.objects.filter(key=key).update(created_at=timezone.now() - timedelta(minutes=5))
     assert place(customer_client, key=key, selections={"frame": "steel"}).status_code == 201
+    assert Order.objects.count() == 1
+    assert IdempotencyKey.objects.get(key=key).response_status == 201
 
 
 def test_expired_keys_are_purged_and_may_be_used_again(customer_client, demo_catalogue):

@@ -207,3 +207,22 @@ def test_quote_validity_is_configurable(customer_client, demo_catalogue, setting
     quote = create(customer_client).json()
     valid_until = timezone.datetime.fromisoformat(quote["valid_until"])
     assert timedelta(days=6, hours=23) < valid_until - timezone.now() <= timedelta(days=7)
+
+
+def test_a_new_quote_answers_what_reading_it_answers_without_reading_its_version(
+    customer_client, staff_client, demo_catalogue
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    create(customer_client)  # the process's caches warm
+    for client in (customer_client, staff_client):
+        with CaptureQueriesContext(connection) as queries:
+            response = create(client)
+        assert response.status_code == 201
+        reads = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT")]
+        if client is customer_client:  # staff price on the product read afresh, with its version
+            assert not [sql for sql in reads if 'FROM "products_productversion"' in sql]
+        quote = response.json()
+        assert quote["version"] == 1
+        assert client.get(f"/api/quotes/{quote['id']}/").json() == quote
