@@ -40,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from configurator.celery import app
@@ -77,9 +78,15 @@ from .spec import BatchPolicySpec, CheckpointSpec, SamplingPlanKind
 
 logger = logging.getLogger(__name__)
 
-#: What a stage task never reads of the orders it moves (their selections were read when the job
-#: was made; their price is the order page's): not fetched with their work items.
-_ORDER_UNUSED = ("job__order__selections", "job__order__price")
+#: What a stage task reads of the orders it moves: their units and how they are inspected, and
+#: what their production steps change. The rest (their selections were read when the job was made,
+#: their price and shipping are the order page's) is not fetched with their work items.
+_ORDER_READ = frozenset(
+    {"id", "quantity", "production_mode", "production", "status", "stage", "batch", "updated_at"}
+)
+_ORDER_UNUSED = tuple(
+    f"job__order__{field.name}" for field in Order._meta.concrete_fields if field.name not in _ORDER_READ
+)
 
 START_JOB_TASK = "manufacturing.start_job"
 FINISH_STAGE_TASK = "manufacturing.finish_stage"
@@ -138,6 +145,7 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         order = (
             Order.objects.select_for_update(of=("self",), no_key=True)
             .select_related("product", "product_version")
+            .defer("product_version__document")
             .get(pk=order_id)
         )
         if order.status != OrderStatus.QUEUED or Job.objects.filter(order=order).exists():
@@ -321,13 +329,16 @@ def _waiting_centres(*, jobs: list[Job]) -> set[int]:
     )
 
 
-def _running_slots(work_centre: WorkCentre) -> int:
-    """Lots running: each order alone, each batch once."""
-    batches = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).values_list(
-        "job__batch", flat=True
-    )
-    running: list[uuid.UUID | None] = list(batches)
-    return running.count(None) + len(set(running) - {None})
+def _running_slots(work_centre_ids: Iterable[int]) -> dict[int, int]:
+    """Lots running on each work centre, in one statement: each order alone, each batch once."""
+    running: dict[int, list[uuid.UUID | None]] = {}
+    for work_centre_id, batch_id in (
+        WorkItem.objects.filter(work_centre__in=list(work_centre_ids), state=WorkItemState.RUNNING)
+        .order_by()
+        .values_list("work_centre", "job__batch")
+    ):
+        running.setdefault(work_centre_id, []).append(batch_id)
+    return {centre: lots.count(None) + len(set(lots) - {None}) for centre, lots in running.items()}
 
 
 def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:
@@ -338,7 +349,7 @@ def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) ->
         # No key: work items may still be added that point at it meanwhile.
         work_centre = WorkCentre.objects.select_for_update(no_key=True).get(pk=work_centre_id)
         steps = ProductionSteps(order_ids=[])
-        started = _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
+        started = _work_centres_fill(work_centres=[work_centre], now=now, steps=steps)
         steps.write()
     return started
 
@@ -350,60 +361,93 @@ def _work_centres_dispatch_unlocked(
     (they are skipped, never waited for, so a finish waits for no work centre while it holds its
     lot's rows); answers the work centres dispatched. The caller dispatches the others after it
     commits."""
-    centres = (
+    centres = list(
         WorkCentre.objects.select_for_update(no_key=True, skip_locked=True)
         .filter(pk__in=sorted(work_centre_ids))
         .order_by("pk")
     )
-    dispatched = set()
-    for work_centre in centres:
-        _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
-        dispatched.add(work_centre.pk)
-    return dispatched
+    _work_centres_fill(work_centres=centres, now=now, steps=steps)
+    return {work_centre.pk for work_centre in centres}
 
 
-def _work_centre_fill(*, work_centre: WorkCentre, now: datetime, steps: ProductionSteps) -> int:
-    """Start waiting lots on a work centre whose row the caller locked while it has a free slot."""
+def _work_centres_fill(*, work_centres: list[WorkCentre], now: datetime, steps: ProductionSteps) -> int:
+    """Start waiting lots on work centres whose rows the caller locked while they have a free slot;
+    answers how many started."""
+    if not work_centres:
+        return 0
+    running = _running_slots(work_centre.pk for work_centre in work_centres)
     started = 0
-    free = work_centre.capacity - _running_slots(work_centre)
-    while free > 0:
-        lots, more = _oldest_waiting_lots(work_centre, free)
-        for lot in lots:
-            _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
-        free -= len(lots)
-        started += len(lots)
-        if not more:
-            break
+    for work_centre in work_centres:
+        free = work_centre.capacity - running.get(work_centre.pk, 0)
+        while free > 0:
+            lots, more = _oldest_waiting_lots(work_centre, free)
+            for lot in lots:
+                _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
+            free -= len(lots)
+            started += len(lots)
+            if not more:
+                break
     return started
 
 
-def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list[WorkItem]], bool]:
+@dataclass
+class _Waiting:
+    """A waiting work item, as much of it (and of its job and order) as starting it reads."""
+
+    pk: int
+    stage_id: int
+    attempt: int
+    units: int
+    route_id: int
+    order_id: uuid.UUID
+    batch_id: uuid.UUID | None
+    batch_code: str | None
+    setup_key: str | None
+
+
+_WAITING_FIELDS = (
+    "pk",
+    "stage_id",
+    "attempt",
+    "units",
+    "job__route_id",
+    "job__order_id",
+    "job__batch_id",
+    "job__batch__code",
+    "setup_key",
+)
+
+
+def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list[_Waiting]], bool]:
     """Up to ``count`` lots waiting on the work centre, oldest first (an order alone, or a batch's
-    items at one stage together), and whether more may wait behind them."""
+    items at one stage together), and whether more may wait behind them. Plain values: a lot that
+    starts needs none of its rows as model instances."""
     waiting = (
         WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
-        .select_related("job__order", "job__batch")
-        .defer(*_ORDER_UNUSED)
+        .annotate(setup_key=KeyTextTransform("setup_key", "job__order__production"))
         .order_by("enqueued_at", "pk")
+        .values_list(*_WAITING_FIELDS)
     )
-    oldest = list(waiting[:count])
-    lots: list[list[WorkItem]] = []
+    oldest = [_Waiting(*row) for row in waiting[:count]]
+    lots: list[list[_Waiting]] = []
     batches: set[tuple[uuid.UUID, int]] = set()
     for item in oldest:
-        if item.job.batch_id is None:
+        if item.batch_id is None:
             lots.append([item])
-        elif (item.job.batch_id, item.stage_id) not in batches:
-            batches.add((item.job.batch_id, item.stage_id))
-            lots.append(list(waiting.filter(job__batch=item.job.batch_id, stage=item.stage_id)))
+        elif (item.batch_id, item.stage_id) not in batches:
+            batches.add((item.batch_id, item.stage_id))
+            lots.append(
+                [_Waiting(*row) for row in waiting.filter(job__batch=item.batch_id, stage=item.stage_id)]
+            )
     return lots, len(oldest) == count
 
 
 def _lot_start(
-    *, work_centre: WorkCentre, items: list[WorkItem], now: datetime, steps: ProductionSteps
+    *, work_centre: WorkCentre, items: list[_Waiting], now: datetime, steps: ProductionSteps
 ) -> None:
-    stage = _route_stage(route_id=items[0].job.route_id, stage_id=items[0].stage_id)
-    order = items[0].job.order
-    setup_key = order.production.get("setup_key") or ""
+    lead = items[0]
+    stage = _route_stage(route_id=lead.route_id, stage_id=lead.stage_id)
+    setup_key = lead.setup_key or ""
     changeover = setup_key != work_centre.current_setup_key and work_centre.changeover_minutes > 0
     units = sum(item.units for item in items)
     minutes = (
@@ -423,39 +467,39 @@ def _lot_start(
         "sim_start": sim_start,
         "sim_end": sim_start + timedelta(minutes=float(minutes)),
     }
-    steps.lock(order_ids=[item.job.order_id for item in items])
+    steps.lock(order_ids=[item.order_id for item in items])
+    states: dict[str, list[int]] = {}
+    running: list[_Waiting] = []
     for item in items:
-        for name, value in times.items():
-            setattr(item, name, value)
-        item.state = WorkItemState.RUNNING
-        job_batch = item.job.batch
-        batch = job_batch.code if job_batch is not None else ""
         step = steps.step(
-            order_id=item.job.order_id,
+            order_id=item.order_id,
             to=OrderStatus.IN_PRODUCTION,
             event=events.stage_started(
-                operation=stage.operation, work_centre=work_centre.name, attempt=item.attempt, batch=batch
+                operation=stage.operation,
+                work_centre=work_centre.name,
+                attempt=item.attempt,
+                batch=item.batch_code or "",
             ),
             stage=stage.operation,
         )
         if step is None:
-            item.state = WorkItemState.CANCELLED
-    for state in {item.state for item in items}:
-        WorkItem.objects.filter(pk__in=[item.pk for item in items if item.state == state]).update(
-            state=state, **times
-        )
-    running = [item for item in items if item.state == WorkItemState.RUNNING]
+            states.setdefault(WorkItemState.CANCELLED, []).append(item.pk)
+        else:
+            states.setdefault(WorkItemState.RUNNING, []).append(item.pk)
+            running.append(item)
+    for state, pks in states.items():
+        WorkItem.objects.filter(pk__in=pks).update(state=state, **times)
     if running:
-        if items[0].job.batch_id:
-            Batch.objects.filter(pk=items[0].job.batch_id, state=BatchState.RELEASED).update(
+        if lead.batch_id:
+            Batch.objects.filter(pk=lead.batch_id, state=BatchState.RELEASED).update(
                 state=BatchState.IN_PRODUCTION
             )
-        _send_finish(item=running[0], queue=work_centre.queue)
+        _send_finish(work_item_id=running[0].pk, due_at=due_at, queue=work_centre.queue)
 
 
-def _send_finish(*, item: WorkItem, queue: str) -> None:
-    eta = item.due_at if item.due_at and item.due_at > timezone.now() else None
-    transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[item.pk], queue=queue, eta=eta))
+def _send_finish(*, work_item_id: int, due_at: datetime, queue: str) -> None:
+    eta = due_at if due_at > timezone.now() else None
+    transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[work_item_id], queue=queue, eta=eta))
 
 
 # -- finishing and quality -----------------------------------------------------------------------
@@ -478,12 +522,17 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
     now = now or timezone.now()
     result = Finish()
     with transaction.atomic():
-        lead = (
-            WorkItem.objects.select_for_update(of=("self",))
-            .select_related("job__batch", "job__order")
-            .defer(*_ORDER_UNUSED)
-            .filter(pk=work_item_id)
-            .first()
+        # The item and its order locked in one statement, both as no-key locks (what a finish
+        # changes of them is no key); a lot's other orders are locked after, in key order.
+        lead = next(
+            iter(
+                WorkItem.objects.select_for_update(of=("self", "job__order"), no_key=True)
+                .select_related("job__batch", "job__order")
+                .defer(*_ORDER_UNUSED)
+                .filter(pk=work_item_id)
+                .order_by()
+            ),
+            None,
         )
         if lead is None:
             return result
@@ -500,7 +549,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         stages = route_stages_current(route_id=lead.job.route_id)
         batch = lead.job.batch
         jobs = _lot_jobs(lead)
-        steps = ProductionSteps(order_ids=[job.order_id for job in jobs])
+        steps = ProductionSteps(order_ids=[job.order_id for job in jobs], locked=[lead.job.order])
         for item in items:
             item.state = WorkItemState.DONE
             item.real_end = now

@@ -261,10 +261,11 @@ class ProductionSteps:
     takes no further steps. :meth:`write` saves the orders and their events (with their webhook
     deliveries) in a few statements, all in the caller's transaction, the events in step order."""
 
-    def __init__(self, *, order_ids: Iterable[uuid.UUID | str]) -> None:
+    def __init__(self, *, order_ids: Iterable[uuid.UUID | str], locked: Iterable[Order] = ()) -> None:
+        """``locked``: orders the caller locked already (no key), in the statement that read them."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("production steps must run inside a transaction")
-        self._orders: dict[str, Order] = {}
+        self._orders: dict[str, Order] = {str(order.pk): order for order in locked}
         self._events: list[OrderEvent] = []
         self._fields: set[str] = set()
         self._changed: dict[str, Order] = {}
