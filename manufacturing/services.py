@@ -50,7 +50,7 @@ from configurator.engine.model import ProductModel
 from configurator.engine.selections import parse_selections
 from orders import events
 from orders.models import Order
-from orders.services import ProductionSteps, order_production_step
+from orders.services import ProductionSteps
 from orders.states import OrderStatus
 from products.choices import ProductionMode
 from products.models import ProductVersion
@@ -156,14 +156,14 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         if not operations:
             raise FactoryError(f"Route {route} has no stage that applies to order {order.id}.")
         job = Job.objects.create(order=order, route=route, operations=operations, created_at=now)
+        steps = ProductionSteps(order_ids=[], locked=[order])
         if order.production_mode == ProductionMode.BATCH:
-            _batch_join(job=job, order=order, stages=stages, now=now)
+            _batch_join(job=job, order=order, stages=stages, now=now, steps=steps)
             wanted = _waiting_centres(jobs=[job])
         else:
             first = _first_stage(stages, [job])
             _lot_enqueue(jobs=[job], stage=first, now=now, first_visit=True)
             wanted = {first.work_centre_id}
-        steps = ProductionSteps(order_ids=[])
         dispatched = _work_centres_dispatch_unlocked(work_centre_ids=wanted, now=now, steps=steps)
         steps.write()
     _dispatch_after(jobs=[], work_centres=wanted - dispatched)
@@ -200,9 +200,12 @@ def _batch_work_centre(stages: list[RouteStage]) -> WorkCentre:
     return (with_changeover or stages)[0].work_centre
 
 
-def _batch_join(*, job: Job, order: Order, stages: list[RouteStage], now: datetime) -> Batch:
+def _batch_join(
+    *, job: Job, order: Order, stages: list[RouteStage], now: datetime, steps: ProductionSteps
+) -> Batch:
     """Join the forming batch of the order's setup key, under its row lock; the partial unique
-    constraint (one forming batch per setup) settles two workers opening one at the same time."""
+    constraint (one forming batch per setup) settles two workers opening one at the same time.
+    The order (locked by the caller) takes the step in ``steps``."""
     setup_key = order.production.get("setup_key") or ""
     size_limit, window = _batch_policy()
     for _ in range(5):
@@ -238,7 +241,7 @@ def _batch_join(*, job: Job, order: Order, stages: list[RouteStage], now: dateti
     job.save(update_fields=["batch"])
     batch.units += order.quantity
     batch.save(update_fields=["units"])
-    order_production_step(
+    steps.step(
         order_id=order.pk,
         event=events.batch_joined(batch=batch.code, units=batch.units, size_limit=batch.size_limit),
         batch=batch.code,
