@@ -383,7 +383,7 @@ def _work_centres_fill(*, work_centres: list[WorkCentre], now: datetime, steps: 
     for work_centre in work_centres:
         free = work_centre.capacity - running.get(work_centre.pk, 0)
         while free > 0:
-            lots, more = _oldest_waiting_lots(work_centre, free)
+            lots, more = _oldest_waiting_lots(work_centre, free, steps)
             for lot in lots:
                 _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
             free -= len(lots)
@@ -393,64 +393,57 @@ def _work_centres_fill(*, work_centres: list[WorkCentre], now: datetime, steps: 
     return started
 
 
-@dataclass
-class _Waiting:
-    """A waiting work item, as much of it (and of its job and order) as starting it reads."""
-
-    pk: int
-    stage_id: int
-    attempt: int
-    units: int
-    route_id: int
-    order_id: uuid.UUID
-    batch_id: uuid.UUID | None
-    batch_code: str | None
-    setup_key: str | None
-
-
-_WAITING_FIELDS = (
-    "pk",
-    "stage_id",
+#: What starting a waiting lot reads of its items, their jobs, orders (what their production steps
+#: change) and batches.
+_WAITING_READ = (
+    "job",
+    "stage",
     "attempt",
     "units",
-    "job__route_id",
-    "job__order_id",
-    "job__batch_id",
+    "job__route",
+    "job__order",
+    "job__batch",
     "job__batch__code",
-    "setup_key",
+    "job__order__status",
+    "job__order__stage",
+    "job__order__batch",
+    "job__order__updated_at",
 )
 
 
-def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list[_Waiting]], bool]:
+def _oldest_waiting_lots(
+    work_centre: WorkCentre, count: int, steps: ProductionSteps
+) -> tuple[list[list[WorkItem]], bool]:
     """Up to ``count`` lots waiting on the work centre, oldest first (an order alone, or a batch's
-    items at one stage together), and whether more may wait behind them. Plain values: a lot that
-    starts needs none of its rows as model instances."""
+    items at one stage together), and whether more may wait behind them. The orders of the oldest
+    items are locked (no key) in the statement that reads them and take their steps in ``steps``;
+    a batch's other orders are locked when it starts, in key order."""
     waiting = (
         WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
+        .select_related("job__order", "job__batch")
+        .only(*_WAITING_READ)
         .annotate(setup_key=KeyTextTransform("setup_key", "job__order__production"))
         .order_by("enqueued_at", "pk")
-        .values_list(*_WAITING_FIELDS)
     )
-    oldest = [_Waiting(*row) for row in waiting[:count]]
-    lots: list[list[_Waiting]] = []
+    oldest = list(waiting.select_for_update(of=("job__order",), no_key=True)[:count])
+    steps.adopt(orders=[item.job.order for item in oldest])
+    lots: list[list[WorkItem]] = []
     batches: set[tuple[uuid.UUID, int]] = set()
     for item in oldest:
-        if item.batch_id is None:
+        if item.job.batch_id is None:
             lots.append([item])
-        elif (item.batch_id, item.stage_id) not in batches:
-            batches.add((item.batch_id, item.stage_id))
-            lots.append(
-                [_Waiting(*row) for row in waiting.filter(job__batch=item.batch_id, stage=item.stage_id)]
-            )
+        elif (item.job.batch_id, item.stage_id) not in batches:
+            batches.add((item.job.batch_id, item.stage_id))
+            lots.append(list(waiting.filter(job__batch=item.job.batch_id, stage=item.stage_id)))
     return lots, len(oldest) == count
 
 
 def _lot_start(
-    *, work_centre: WorkCentre, items: list[_Waiting], now: datetime, steps: ProductionSteps
+    *, work_centre: WorkCentre, items: list[WorkItem], now: datetime, steps: ProductionSteps
 ) -> None:
     lead = items[0]
-    stage = _route_stage(route_id=lead.route_id, stage_id=lead.stage_id)
-    setup_key = lead.setup_key or ""
+    stage = _route_stage(route_id=lead.job.route_id, stage_id=lead.stage_id)
+    setup_key = getattr(lead, "setup_key", None) or ""  # annotated by _oldest_waiting_lots
     changeover = setup_key != work_centre.current_setup_key and work_centre.changeover_minutes > 0
     units = sum(item.units for item in items)
     minutes = (
@@ -470,34 +463,31 @@ def _lot_start(
         "sim_start": sim_start,
         "sim_end": sim_start + timedelta(minutes=float(minutes)),
     }
-    steps.lock(order_ids=[item.order_id for item in items])
-    states: dict[str, list[int]] = {}
-    running: list[_Waiting] = []
+    steps.lock(order_ids=[item.job.order_id for item in items])
+    states: dict[WorkItemState, list[int]] = {}
     for item in items:
+        batch = item.job.batch
         step = steps.step(
-            order_id=item.order_id,
+            order_id=item.job.order_id,
             to=OrderStatus.IN_PRODUCTION,
             event=events.stage_started(
                 operation=stage.operation,
                 work_centre=work_centre.name,
                 attempt=item.attempt,
-                batch=item.batch_code or "",
+                batch=batch.code if batch is not None else "",
             ),
             stage=stage.operation,
         )
-        if step is None:
-            states.setdefault(WorkItemState.CANCELLED, []).append(item.pk)
-        else:
-            states.setdefault(WorkItemState.RUNNING, []).append(item.pk)
-            running.append(item)
+        started = WorkItemState.CANCELLED if step is None else WorkItemState.RUNNING
+        states.setdefault(started, []).append(item.pk)
     for state, pks in states.items():
         WorkItem.objects.filter(pk__in=pks).update(state=state, **times)
-    if running:
-        if lead.batch_id:
-            Batch.objects.filter(pk=lead.batch_id, state=BatchState.RELEASED).update(
+    if WorkItemState.RUNNING in states:
+        if lead.job.batch_id:
+            Batch.objects.filter(pk=lead.job.batch_id, state=BatchState.RELEASED).update(
                 state=BatchState.IN_PRODUCTION
             )
-        _send_finish(work_item_id=running[0].pk, due_at=due_at, queue=work_centre.queue)
+        _send_finish(work_item_id=states[WorkItemState.RUNNING][0], due_at=due_at, queue=work_centre.queue)
 
 
 def _send_finish(*, work_item_id: int, due_at: datetime, queue: str) -> None:
