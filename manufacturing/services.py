@@ -520,7 +520,7 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         lead = next(
             iter(
                 WorkItem.objects.select_for_update(of=("self", "job__order"), no_key=True)
-                .select_related("job__batch", "job__order")
+                .select_related("job__order")
                 .defer(*_ORDER_UNUSED)
                 .filter(pk=work_item_id)
                 .order_by()
@@ -540,8 +540,9 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         items = _running_lot(lead)
         stage = _route_stage(route_id=lead.job.route_id, stage_id=lead.stage_id)
         stages = route_stages_current(route_id=lead.job.route_id)
-        batch = lead.job.batch
         jobs = _lot_jobs(lead)
+        # A batch's jobs are read with their batch; a lone order's job has none.
+        batch = jobs[0].batch if lead.job.batch_id is not None else None
         steps = ProductionSteps(order_ids=[job.order_id for job in jobs], locked=[lead.job.order])
         for item in items:
             item.state = WorkItemState.DONE
