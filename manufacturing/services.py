@@ -40,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from configurator.celery import app
@@ -49,7 +50,7 @@ from configurator.engine.model import ProductModel
 from configurator.engine.selections import parse_selections
 from orders import events
 from orders.models import Order
-from orders.services import ProductionSteps, order_production_step
+from orders.services import ProductionSteps
 from orders.states import OrderStatus
 from products.choices import ProductionMode
 from products.models import ProductVersion
@@ -77,9 +78,15 @@ from .spec import BatchPolicySpec, CheckpointSpec, SamplingPlanKind
 
 logger = logging.getLogger(__name__)
 
-#: What a stage task never reads of the orders it moves (their selections were read when the job
-#: was made; their price is the order page's): not fetched with their work items.
-_ORDER_UNUSED = ("job__order__selections", "job__order__price")
+#: What a stage task reads of the orders it moves: their units and how they are inspected, and
+#: what their production steps change. The rest (their selections were read when the job was made,
+#: their price and shipping are the order page's) is not fetched with their work items.
+_ORDER_READ = frozenset(
+    {"id", "quantity", "production_mode", "production", "status", "stage", "batch", "updated_at"}
+)
+_ORDER_UNUSED = tuple(
+    f"job__order__{field.name}" for field in Order._meta.concrete_fields if field.name not in _ORDER_READ
+)
 
 START_JOB_TASK = "manufacturing.start_job"
 FINISH_STAGE_TASK = "manufacturing.finish_stage"
@@ -138,6 +145,7 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         order = (
             Order.objects.select_for_update(of=("self",), no_key=True)
             .select_related("product", "product_version")
+            .defer("product_version__document")
             .get(pk=order_id)
         )
         if order.status != OrderStatus.QUEUED or Job.objects.filter(order=order).exists():
@@ -148,14 +156,14 @@ def job_start(*, order_id: uuid.UUID | str, now: datetime | None = None) -> Job 
         if not operations:
             raise FactoryError(f"Route {route} has no stage that applies to order {order.id}.")
         job = Job.objects.create(order=order, route=route, operations=operations, created_at=now)
+        steps = ProductionSteps(order_ids=[], locked=[order])
         if order.production_mode == ProductionMode.BATCH:
-            _batch_join(job=job, order=order, stages=stages, now=now)
+            _batch_join(job=job, order=order, stages=stages, now=now, steps=steps)
             wanted = _waiting_centres(jobs=[job])
         else:
             first = _first_stage(stages, [job])
             _lot_enqueue(jobs=[job], stage=first, now=now, first_visit=True)
             wanted = {first.work_centre_id}
-        steps = ProductionSteps(order_ids=[])
         dispatched = _work_centres_dispatch_unlocked(work_centre_ids=wanted, now=now, steps=steps)
         steps.write()
     _dispatch_after(jobs=[], work_centres=wanted - dispatched)
@@ -192,9 +200,12 @@ def _batch_work_centre(stages: list[RouteStage]) -> WorkCentre:
     return (with_changeover or stages)[0].work_centre
 
 
-def _batch_join(*, job: Job, order: Order, stages: list[RouteStage], now: datetime) -> Batch:
+def _batch_join(
+    *, job: Job, order: Order, stages: list[RouteStage], now: datetime, steps: ProductionSteps
+) -> Batch:
     """Join the forming batch of the order's setup key, under its row lock; the partial unique
-    constraint (one forming batch per setup) settles two workers opening one at the same time."""
+    constraint (one forming batch per setup) settles two workers opening one at the same time.
+    The order (locked by the caller) takes the step in ``steps``."""
     setup_key = order.production.get("setup_key") or ""
     size_limit, window = _batch_policy()
     for _ in range(5):
@@ -230,7 +241,7 @@ def _batch_join(*, job: Job, order: Order, stages: list[RouteStage], now: dateti
     job.save(update_fields=["batch"])
     batch.units += order.quantity
     batch.save(update_fields=["units"])
-    order_production_step(
+    steps.step(
         order_id=order.pk,
         event=events.batch_joined(batch=batch.code, units=batch.units, size_limit=batch.size_limit),
         batch=batch.code,
@@ -321,13 +332,16 @@ def _waiting_centres(*, jobs: list[Job]) -> set[int]:
     )
 
 
-def _running_slots(work_centre: WorkCentre) -> int:
-    """Lots running: each order alone, each batch once."""
-    batches = WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.RUNNING).values_list(
-        "job__batch", flat=True
-    )
-    running: list[uuid.UUID | None] = list(batches)
-    return running.count(None) + len(set(running) - {None})
+def _running_slots(work_centre_ids: Iterable[int]) -> dict[int, int]:
+    """Lots running on each work centre, in one statement: each order alone, each batch once."""
+    running: dict[int, list[uuid.UUID | None]] = {}
+    for work_centre_id, batch_id in (
+        WorkItem.objects.filter(work_centre__in=list(work_centre_ids), state=WorkItemState.RUNNING)
+        .order_by()
+        .values_list("work_centre", "job__batch")
+    ):
+        running.setdefault(work_centre_id, []).append(batch_id)
+    return {centre: lots.count(None) + len(set(lots) - {None}) for centre, lots in running.items()}
 
 
 def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) -> int:
@@ -338,7 +352,7 @@ def work_centre_dispatch(*, work_centre_id: int, now: datetime | None = None) ->
         # No key: work items may still be added that point at it meanwhile.
         work_centre = WorkCentre.objects.select_for_update(no_key=True).get(pk=work_centre_id)
         steps = ProductionSteps(order_ids=[])
-        started = _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
+        started = _work_centres_fill(work_centres=[work_centre], now=now, steps=steps)
         steps.write()
     return started
 
@@ -350,43 +364,69 @@ def _work_centres_dispatch_unlocked(
     (they are skipped, never waited for, so a finish waits for no work centre while it holds its
     lot's rows); answers the work centres dispatched. The caller dispatches the others after it
     commits."""
-    centres = (
+    centres = list(
         WorkCentre.objects.select_for_update(no_key=True, skip_locked=True)
         .filter(pk__in=sorted(work_centre_ids))
         .order_by("pk")
     )
-    dispatched = set()
-    for work_centre in centres:
-        _work_centre_fill(work_centre=work_centre, now=now, steps=steps)
-        dispatched.add(work_centre.pk)
-    return dispatched
+    _work_centres_fill(work_centres=centres, now=now, steps=steps)
+    return {work_centre.pk for work_centre in centres}
 
 
-def _work_centre_fill(*, work_centre: WorkCentre, now: datetime, steps: ProductionSteps) -> int:
-    """Start waiting lots on a work centre whose row the caller locked while it has a free slot."""
+def _work_centres_fill(*, work_centres: list[WorkCentre], now: datetime, steps: ProductionSteps) -> int:
+    """Start waiting lots on work centres whose rows the caller locked while they have a free slot;
+    answers how many started."""
+    if not work_centres:
+        return 0
+    running = _running_slots(work_centre.pk for work_centre in work_centres)
     started = 0
-    free = work_centre.capacity - _running_slots(work_centre)
-    while free > 0:
-        lots, more = _oldest_waiting_lots(work_centre, free)
-        for lot in lots:
-            _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
-        free -= len(lots)
-        started += len(lots)
-        if not more:
-            break
+    for work_centre in work_centres:
+        free = work_centre.capacity - running.get(work_centre.pk, 0)
+        while free > 0:
+            lots, more = _oldest_waiting_lots(work_centre, free, steps)
+            for lot in lots:
+                _lot_start(work_centre=work_centre, items=lot, now=now, steps=steps)
+            free -= len(lots)
+            started += len(lots)
+            if not more:
+                break
     return started
 
 
-def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list[WorkItem]], bool]:
+#: What starting a waiting lot reads of its items, their jobs, orders (what their production steps
+#: change) and batches.
+_WAITING_READ = (
+    "job",
+    "stage",
+    "attempt",
+    "units",
+    "job__route",
+    "job__order",
+    "job__batch",
+    "job__batch__code",
+    "job__order__status",
+    "job__order__stage",
+    "job__order__batch",
+    "job__order__updated_at",
+)
+
+
+def _oldest_waiting_lots(
+    work_centre: WorkCentre, count: int, steps: ProductionSteps
+) -> tuple[list[list[WorkItem]], bool]:
     """Up to ``count`` lots waiting on the work centre, oldest first (an order alone, or a batch's
-    items at one stage together), and whether more may wait behind them."""
+    items at one stage together), and whether more may wait behind them. The orders of the oldest
+    items are locked (no key) in the statement that reads them and take their steps in ``steps``;
+    a batch's other orders are locked when it starts, in key order."""
     waiting = (
         WorkItem.objects.filter(work_centre=work_centre, state=WorkItemState.WAITING)
         .select_related("job__order", "job__batch")
-        .defer(*_ORDER_UNUSED)
+        .only(*_WAITING_READ)
+        .annotate(setup_key=KeyTextTransform("setup_key", "job__order__production"))
         .order_by("enqueued_at", "pk")
     )
-    oldest = list(waiting[:count])
+    oldest = list(waiting.select_for_update(of=("job__order",), no_key=True)[:count])
+    steps.adopt(orders=[item.job.order for item in oldest])
     lots: list[list[WorkItem]] = []
     batches: set[tuple[uuid.UUID, int]] = set()
     for item in oldest:
@@ -401,9 +441,9 @@ def _oldest_waiting_lots(work_centre: WorkCentre, count: int) -> tuple[list[list
 def _lot_start(
     *, work_centre: WorkCentre, items: list[WorkItem], now: datetime, steps: ProductionSteps
 ) -> None:
-    stage = _route_stage(route_id=items[0].job.route_id, stage_id=items[0].stage_id)
-    order = items[0].job.order
-    setup_key = order.production.get("setup_key") or ""
+    lead = items[0]
+    stage = _route_stage(route_id=lead.job.route_id, stage_id=lead.stage_id)
+    setup_key = getattr(lead, "setup_key", None) or ""  # annotated by _oldest_waiting_lots
     changeover = setup_key != work_centre.current_setup_key and work_centre.changeover_minutes > 0
     units = sum(item.units for item in items)
     minutes = (
@@ -424,38 +464,35 @@ def _lot_start(
         "sim_end": sim_start + timedelta(minutes=float(minutes)),
     }
     steps.lock(order_ids=[item.job.order_id for item in items])
+    states: dict[WorkItemState, list[int]] = {}
     for item in items:
-        for name, value in times.items():
-            setattr(item, name, value)
-        item.state = WorkItemState.RUNNING
-        job_batch = item.job.batch
-        batch = job_batch.code if job_batch is not None else ""
+        batch = item.job.batch
         step = steps.step(
             order_id=item.job.order_id,
             to=OrderStatus.IN_PRODUCTION,
             event=events.stage_started(
-                operation=stage.operation, work_centre=work_centre.name, attempt=item.attempt, batch=batch
+                operation=stage.operation,
+                work_centre=work_centre.name,
+                attempt=item.attempt,
+                batch=batch.code if batch is not None else "",
             ),
             stage=stage.operation,
         )
-        if step is None:
-            item.state = WorkItemState.CANCELLED
-    for state in {item.state for item in items}:
-        WorkItem.objects.filter(pk__in=[item.pk for item in items if item.state == state]).update(
-            state=state, **times
-        )
-    running = [item for item in items if item.state == WorkItemState.RUNNING]
-    if running:
-        if items[0].job.batch_id:
-            Batch.objects.filter(pk=items[0].job.batch_id, state=BatchState.RELEASED).update(
+        started = WorkItemState.CANCELLED if step is None else WorkItemState.RUNNING
+        states.setdefault(started, []).append(item.pk)
+    for state, pks in states.items():
+        WorkItem.objects.filter(pk__in=pks).update(state=state, **times)
+    if WorkItemState.RUNNING in states:
+        if lead.job.batch_id:
+            Batch.objects.filter(pk=lead.job.batch_id, state=BatchState.RELEASED).update(
                 state=BatchState.IN_PRODUCTION
             )
-        _send_finish(item=running[0], queue=work_centre.queue)
+        _send_finish(work_item_id=states[WorkItemState.RUNNING][0], due_at=due_at, queue=work_centre.queue)
 
 
-def _send_finish(*, item: WorkItem, queue: str) -> None:
-    eta = item.due_at if item.due_at and item.due_at > timezone.now() else None
-    transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[item.pk], queue=queue, eta=eta))
+def _send_finish(*, work_item_id: int, due_at: datetime, queue: str) -> None:
+    eta = due_at if due_at > timezone.now() else None
+    transaction.on_commit(lambda: app.send_task(FINISH_STAGE_TASK, args=[work_item_id], queue=queue, eta=eta))
 
 
 # -- finishing and quality -----------------------------------------------------------------------
@@ -478,12 +515,17 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
     now = now or timezone.now()
     result = Finish()
     with transaction.atomic():
-        lead = (
-            WorkItem.objects.select_for_update(of=("self",))
-            .select_related("job__batch", "job__order")
-            .defer(*_ORDER_UNUSED)
-            .filter(pk=work_item_id)
-            .first()
+        # The item and its order locked in one statement, both as no-key locks (what a finish
+        # changes of them is no key); a lot's other orders are locked after, in key order.
+        lead = next(
+            iter(
+                WorkItem.objects.select_for_update(of=("self", "job__order"), no_key=True)
+                .select_related("job__order")
+                .defer(*_ORDER_UNUSED)
+                .filter(pk=work_item_id)
+                .order_by()
+            ),
+            None,
         )
         if lead is None:
             return result
@@ -498,9 +540,10 @@ def stage_finish(*, work_item_id: int, now: datetime | None = None) -> Finish:
         items = _running_lot(lead)
         stage = _route_stage(route_id=lead.job.route_id, stage_id=lead.stage_id)
         stages = route_stages_current(route_id=lead.job.route_id)
-        batch = lead.job.batch
         jobs = _lot_jobs(lead)
-        steps = ProductionSteps(order_ids=[job.order_id for job in jobs])
+        # A batch's jobs are read with their batch; a lone order's job has none.
+        batch = jobs[0].batch if lead.job.batch_id is not None else None
+        steps = ProductionSteps(order_ids=[job.order_id for job in jobs], locked=[lead.job.order])
         for item in items:
             item.state = WorkItemState.DONE
             item.real_end = now

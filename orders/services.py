@@ -259,14 +259,21 @@ class ProductionSteps:
     takes no further steps. :meth:`write` saves the orders and their events (with their webhook
     deliveries) in a few statements, all in the caller's transaction, the events in step order."""
 
-    def __init__(self, *, order_ids: Iterable[uuid.UUID | str]) -> None:
+    def __init__(self, *, order_ids: Iterable[uuid.UUID | str], locked: Iterable[Order] = ()) -> None:
+        """``locked``: orders the caller locked already (no key), in the statement that read them."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("production steps must run inside a transaction")
         self._orders: dict[str, Order] = {}
+        self.adopt(orders=locked)
         self._events: list[OrderEvent] = []
         self._fields: set[str] = set()
         self._changed: dict[str, Order] = {}
         self.lock(order_ids=order_ids)
+
+    def adopt(self, *, orders: Iterable[Order]) -> None:
+        """Take steps of orders the caller locked (no key) in the statement that read them."""
+        for order in orders:
+            self._orders.setdefault(str(order.pk), order)
 
     def lock(self, *, order_ids: Iterable[uuid.UUID | str]) -> None:
         """Lock more orders to take steps (another lot's, in the same transaction)."""
