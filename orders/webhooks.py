@@ -16,14 +16,9 @@ import urllib.request
 import uuid
 from datetime import timedelta
 from typing import Any
-from weakref import WeakSet, ref
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.signals import connection_created
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db import transaction
 from django.utils import timezone
 
 from .models import DeliveryStatus, OrderEvent, Webhook, WebhookDelivery
@@ -36,83 +31,10 @@ MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
 
 
-#: The channel on which PostgreSQL announces, on commit, any change of the webhooks (a trigger on
-#: their table: saves, deletes and bulk updates alike).
-WEBHOOKS_CHANGED_CHANNEL = "atelier_webhooks_changed"
-
-
-class _NoActiveWebhooks:
-    """The database connections of this process on which no webhook is active, as far as it knows.
-
-    Most events have no webhook to go to, and every stage task writes some: knowing there are none
-    saves it a statement. It is known only on a connection that listens for the webhooks' changes
-    and while no change made in this process is uncommitted (or rolled back: then never again, as
-    it may have been read as none meanwhile); it is forgotten on a connection that
-    receives a change (PostgreSQL delivers it between the connection's transactions, so a
-    transaction that starts after the change has committed reads the webhooks again) and, for
-    every connection, when this process saves or deletes one. Webhooks found are read again every
-    time: one may be deleted meanwhile."""
-
-    def __init__(self) -> None:
-        self._listening: WeakSet[Any] = WeakSet()
-        self._known: WeakSet[Any] = WeakSet()
-        self._local_changes_pending = 0
-
-    def listen(self, raw_connection: Any) -> None:
-        self._listening.add(raw_connection)
-        self._known.discard(raw_connection)
-        listener = ref(raw_connection)
-        raw_connection.add_notify_handler(lambda _: self._known.discard(listener()))
-
-    def known(self, raw_connection: Any) -> bool:
-        return raw_connection in self._known
-
-    def learn(self, raw_connection: Any) -> None:
-        if raw_connection in self._listening and not self._local_changes_pending:
-            self._known.add(raw_connection)
-
-    def local_change(self) -> None:
-        self._known.clear()
-        self._local_changes_pending += 1
-        transaction.on_commit(self._local_change_committed)
-
-    def _local_change_committed(self) -> None:
-        self._local_changes_pending -= 1
-
-
-_no_active = _NoActiveWebhooks()
-
-
-@receiver(connection_created)
-def _listen_for_webhook_changes(sender: Any, connection: BaseDatabaseWrapper, **_: Any) -> None:
-    raw_connection = connection.connection
-    if connection.alias == DEFAULT_DB_ALIAS and hasattr(raw_connection, "add_notify_handler"):
-        with connection.cursor() as cursor:
-            cursor.execute(f"LISTEN {WEBHOOKS_CHANGED_CHANNEL}")
-        _no_active.listen(raw_connection)
-
-
-@receiver(post_save, sender="orders.Webhook")
-@receiver(post_delete, sender="orders.Webhook")
-def _webhook_changed_here(**_: Any) -> None:
-    _no_active.local_change()
-
-
-def webhooks_active() -> list[Webhook]:
-    """The active webhooks, in URL order; none without a statement when this process knows it."""
-    raw_connection = connections[DEFAULT_DB_ALIAS].connection
-    if raw_connection is not None and _no_active.known(raw_connection):
-        return []
-    webhooks = list(Webhook.objects.filter(is_active=True))
-    if not webhooks:
-        _no_active.learn(connections[DEFAULT_DB_ALIAS].connection)
-    return webhooks
-
-
 def webhooks_for_events(*, events: list[OrderEvent]) -> list[WebhookDelivery]:
     """Queue a delivery of each event to every active webhook that wants it (in the events'
     transaction); the webhooks are read once for all the events."""
-    webhooks = webhooks_active()
+    webhooks = list(Webhook.objects.filter(is_active=True))
     deliveries = []
     for event in events:
         for webhook in webhooks:
