@@ -106,7 +106,7 @@ def condition_holds(source: str, model: ProductModel, config: Mapping[str, Value
 #: parsing one costs more than evaluating it. The entry keeps the option sets it was parsed
 #: against, so an id reused by another model is never mistaken for them.
 _stage_conditions: dict[tuple[int, str], tuple[Mapping[str, OptionSet], Node | None]] = {}
-_STAGE_CONDITIONS_KEPT = 4096
+_STAGE_CONDITIONS_KEPT = 256
 
 
 def _stage_condition(source: str, model: ProductModel) -> Node | None:
@@ -256,12 +256,28 @@ def _footprint(
     )
 
 
+#: The standard product's footprint by (the id of the model, the quantity): every configure answer
+#: and order page compares with it, and it changes only with the factory (a new snapshot object,
+#: see :func:`manufacturing.loading.factory_spec_current`: entries of an older one are dropped) or
+#: the model. An entry keeps the objects it was computed from, so an id reused by another is never
+#: mistaken for them.
+_baselines: dict[tuple[int, int], tuple[FactorySpec, ProductModel, Footprint]] = {}
+_BASELINES_KEPT = 256
+
+
 def footprint_baseline(*, spec: FactorySpec, model: ProductModel, quantity: int) -> Footprint:
     """The standard product made on the standard route, expected, per unit."""
-    config = standard_configuration(model)
-    route = spec.route_for(model.code, STANDARD_MODE)
-    stages = applicable_stages(route, model, config)
-    return _footprint(*_expected(spec, stages, STANDARD_MODE, quantity), _materials(model, config))
+    key = (id(model), quantity)
+    found = _baselines.get(key)
+    if found is None or found[0] is not spec or found[1] is not model:
+        config = standard_configuration(model)
+        route = spec.route_for(model.code, STANDARD_MODE)
+        stages = applicable_stages(route, model, config)
+        baseline = _footprint(*_expected(spec, stages, STANDARD_MODE, quantity), _materials(model, config))
+        if len(_baselines) >= _BASELINES_KEPT or any(entry[0] is not spec for entry in _baselines.values()):
+            _baselines.clear()  # an older factory's (or too many): keep no model alive for long
+        found = _baselines[key] = (spec, model, baseline)
+    return found[2]
 
 
 def _compare(basis: str, route: RouteSpec, unit: Footprint, baseline: Footprint) -> FootprintComparison:
