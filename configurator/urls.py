@@ -8,6 +8,9 @@ from configurator.plumbing import error_views
 from configurator.plumbing.schema import SchemaApi
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and configure is the storefront's busiest request
+    # (a customer's every choice); its two paths match nothing else.
+    path("api/", include("configurator.configure.urls")),
     path("", include("configurator.storefront.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
@@ -16,7 +19,6 @@ urlpatterns = [
     path("api/", include("accounts.api_urls")),
     path("api/", include("products.urls")),
     path("api/", include("configurator.storefront.api_urls")),
-    path("api/", include("configurator.configure.urls")),
     path("api/", include("orders.urls")),
     path("api/", include("manufacturing.urls")),
     re_path(r"^api/", error_views.not_found),

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from configurator.plumbing.fields import DecimalStringField
 from manufacturing.serializers import FootprintComparisonOutput
@@ -37,15 +38,17 @@ class SelectionsField(serializers.DictField):
 
 
 class PresentedOutput(serializers.Serializer):
-    """Renders a presenter's dict, which carries every declared field, with a plan made once per
-    serializer: each field's own ``to_representation`` (None stays None), nested presented
-    serializers the same way, and a value that field would return unchanged (a bool for a boolean
-    field, a str for a text field, an int for an integer field) as it is. The output is DRF's
-    field-by-field rendering (a test compares the two on real answers), without its attribute
-    lookup per field and value: the hundreds of option sets and thousands of values of a big
-    model took ~40 ms that way."""
+    """Renders a presenter's dict with a plan made once per serializer: each field's own
+    ``to_representation`` (None stays None), nested presented serializers the same way, and a value
+    that field would return unchanged (a bool for a boolean field, a str for a text, choice or
+    decimal-string field, an int for an integer field, anything for a JSON field) as it is. A key
+    the dict lacks is read as DRF reads it (a field's default, null, left out when not required,
+    else an error). The output is DRF's field-by-field rendering (a test compares the two on real
+    answers), without its attribute lookup per field and value: the hundreds of option sets and
+    thousands of values of a big model took ~40 ms that way, and the price and production of a
+    demo answer a third of its rendering."""
 
-    _plan: list[tuple[str, Callable[[Any], Any], type | None]] | None = None
+    _plan: list[tuple[str, serializers.Field, Callable[[Any], Any] | None, type | None]] | None = None
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if not isinstance(instance, Mapping):
@@ -53,26 +56,46 @@ class PresentedOutput(serializers.Serializer):
         plan = self._plan
         if plan is None:
             fields = self._readable_fields
-            plan = self._plan = [(str(field.field_name), *_renderer(field)) for field in fields]
-        return {
-            name: value if (value := instance[name]) is None or type(value) is unchanged else render(value)
-            for name, render, unchanged in plan
-        }
+            plan = self._plan = [(str(field.field_name), field, *_renderer(field)) for field in fields]
+        data = {}
+        for name, field, render, unchanged in plan:
+            value = instance.get(name, _ABSENT)
+            if value is _ABSENT:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            if value is None or render is None or type(value) is unchanged:
+                data[name] = value
+            else:
+                data[name] = render(value)
+        return data
 
+
+_ABSENT = object()
 
 #: field classes whose ``to_representation`` returns a value of this exact type unchanged
 _UNCHANGED: dict[type, type] = {
     serializers.BooleanField: bool,
     serializers.CharField: str,
     serializers.IntegerField: int,
+    serializers.FloatField: float,
+    DecimalStringField: str,
 }
 
 
-def _renderer(field: serializers.Field) -> tuple[Callable[[Any], Any], type | None]:
+def _renderer(field: serializers.Field) -> tuple[Callable[[Any], Any] | None, type | None]:
+    """How the plan renders a field's value: (None, None) for a JSON field, which returns any value
+    as it is; else its ``to_representation`` and the type it returns unchanged, if any."""
     assert field.source == field.field_name, f"{field.field_name}: a presented field is read by its own name"
     if isinstance(field, serializers.ListSerializer) and isinstance(field.child, PresentedOutput):
         render = field.child.to_representation
         return (lambda items: [render(item) for item in items]), None
+    if isinstance(field, serializers.JSONField) and not field.binary:
+        return None, None
+    if type(field) is serializers.ChoiceField and all(type(key) is str for key in field.choices):
+        # A text that is one of the choices' keys renders as that key: the same str.
+        return field.to_representation, str
     return field.to_representation, _UNCHANGED.get(type(field))
 
 
@@ -83,7 +106,7 @@ def _nullable_number(help_text: str) -> serializers.FloatField:
 # -- price and production (shared with quotes and orders) -------------------------------------------
 
 
-class PriceLineOutput(serializers.Serializer):
+class PriceLineOutput(PresentedOutput):
     kind = serializers.ChoiceField(
         choices=["baseline", "option", "setup", "labour", "inspection", "rule", "floor"],
         help_text="baseline: the standard product; option: a chosen option; setup: changeovers shared by a "
@@ -97,14 +120,14 @@ class PriceLineOutput(serializers.Serializer):
     cost = DecimalStringField(required=False, help_text="Staff only: what it costs per unit.")
 
 
-class QuantityTierOutput(serializers.Serializer):
+class QuantityTierOutput(PresentedOutput):
     quantity = serializers.IntegerField(help_text="Units priced in this tier.")
     percent = DecimalStringField(help_text="The discount of this tier.")
     unit_price = DecimalStringField()
     amount = DecimalStringField()
 
 
-class QuantityBreaksOutput(serializers.Serializer):
+class QuantityBreaksOutput(PresentedOutput):
     mode = serializers.ChoiceField(
         choices=BreakMode.choices,
         help_text="whole: every unit at the tier the quantity reaches; "
@@ -113,19 +136,19 @@ class QuantityBreaksOutput(serializers.Serializer):
     tiers = QuantityTierOutput(many=True)
 
 
-class PremiumOutput(serializers.Serializer):
+class PremiumOutput(PresentedOutput):
     amount = DecimalStringField(help_text="The unit price minus the baseline price.")
     percent = DecimalStringField(allow_null=True, help_text="Of the baseline price; null when it is 0.")
 
 
-class MarginOutput(serializers.Serializer):
+class MarginOutput(PresentedOutput):
     unit_cost = DecimalStringField()
     total_cost = DecimalStringField()
     amount = DecimalStringField()
     percent = DecimalStringField(allow_null=True)
 
 
-class PriceOutput(serializers.Serializer):
+class PriceOutput(PresentedOutput):
     """A price against the mass-production baseline: the lines add up to the unit price; quantity
     breaks turn it into the total."""
 
@@ -148,25 +171,25 @@ class PriceOutput(serializers.Serializer):
         return data
 
 
-class ProductionReasonOutput(serializers.Serializer):
+class ProductionReasonOutput(PresentedOutput):
     option_set = serializers.CharField()
     value = SelectionValueField()
     label = serializers.CharField()  # type: ignore[assignment]  # DRF moves declared fields off the class
     level = serializers.ChoiceField(choices=CustomizationLevel.choices)
 
 
-class LeadTimeComponentOutput(serializers.Serializer):
+class LeadTimeComponentOutput(PresentedOutput):
     what = serializers.CharField(help_text="baseline, batch wait, setup, custom queue, hand work, ...")
     days = serializers.IntegerField()
 
 
-class LeadTimeOutput(serializers.Serializer):
+class LeadTimeOutput(PresentedOutput):
     business_days = serializers.IntegerField()
     components = LeadTimeComponentOutput(many=True, help_text="How the days add up.")
     ship_date = serializers.DateField(help_text="The promised ship date.")
 
 
-class ProductionOutput(serializers.Serializer):
+class ProductionOutput(PresentedOutput):
     """How it will be made: the mass-production line, a batch sharing a setup, or the job shop."""
 
     mode = serializers.ChoiceField(choices=ProductionMode.choices)
@@ -250,14 +273,14 @@ class OptionSetGuidanceOutput(PresentedOutput):
     )
 
 
-class ConstraintOutput(serializers.Serializer):
+class ConstraintOutput(PresentedOutput):
     type = serializers.ChoiceField(choices=["rule", "table", "count"])
     code = serializers.CharField()
     message = serializers.CharField()
     option_sets = serializers.ListField(child=serializers.CharField())
 
 
-class ChangeOutput(serializers.Serializer):
+class ChangeOutput(PresentedOutput):
     option_set = serializers.CharField()
     to = SelectionValueField()
     message = serializers.CharField()
@@ -268,22 +291,22 @@ class ChangeOutput(serializers.Serializer):
         return fields
 
 
-class RepairOutput(serializers.Serializer):
+class RepairOutput(PresentedOutput):
     changes = ChangeOutput(many=True)
 
 
-class ConflictOutput(serializers.Serializer):
+class ConflictOutput(PresentedOutput):
     reasons = ReasonOutput(many=True)
     repairs = RepairOutput(many=True, help_text="Up to three minimal ways out, keeping the latest choices.")
 
 
-class AdditionOutput(serializers.Serializer):
+class AdditionOutput(PresentedOutput):
     option_set = serializers.CharField()
     added = serializers.ListField(child=serializers.CharField(), help_text="The options the completion adds.")
     reasons = ReasonOutput(many=True, help_text="Why the ticked options cannot stand alone.")
 
 
-class CompletionOutput(serializers.Serializer):
+class CompletionOutput(PresentedOutput):
     selections = SelectionsField(help_text="A complete valid configuration extending the choices.")
     defaults_used = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(
@@ -298,7 +321,7 @@ class CompletionOutput(serializers.Serializer):
     production = ProductionOutput(help_text="How the completion would be made.")
 
 
-class ConfigureOutput(serializers.Serializer):
+class ConfigureOutput(PresentedOutput):
     product = serializers.CharField()
     version = serializers.IntegerField(allow_null=True, help_text="null: the draft (staff)")
     quantity = serializers.IntegerField()

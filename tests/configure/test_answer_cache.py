@@ -3,15 +3,17 @@ unchanged (configurator/configure/services.py, ``configuration_answer``)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.views import APIView
 
-from configurator.configure import services
+from configurator.configure import apis, services
 from configurator.configure.services import configure_answers
 from configurator.plumbing.breaker import Breaker
 from configurator.plumbing.memo import SizedLru, TtlMemo
@@ -252,3 +254,80 @@ def test_without_sharing_nothing_reaches_the_cache(api_client, demo_catalogue, s
     settings.ATELIER_CONFIGURE_SHARED = False
     configure(api_client, selections={"frame": "steel"})
     assert shared_keys() == []
+
+
+# -- answered before DRF's machinery (ConfigureApi.dispatch) ----------------------------------------
+
+
+def drf_refused(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("answered through DRF's dispatch")
+
+    monkeypatch.setattr(APIView, "initialize_request", refuse)
+
+
+def test_a_remembered_answer_is_sent_before_drf_as_drf_sends_it(
+    api_client, demo_catalogue, monkeypatch, settings
+):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600  # else every answer waits for its queue days to be read
+    request = {"selections": {"frame": "carbon", "accessories": ["lights"]}, "quantity": 2}
+    through_drf = api_client.post(URL, request, format="json")
+    drf_refused(monkeypatch)
+    remembered = api_client.post(URL, request, format="json")
+    assert remembered.content == through_drf.content
+    assert {name: remembered[name] for name in ("Content-Type", "Allow")} == {
+        name: through_drf[name] for name in ("Content-Type", "Allow")
+    }
+    assert counts() == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"QUERY_STRING": "version=current"},
+        {"HTTP_ACCEPT": "text/csv"},
+        {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
+        {"CONTENT_TYPE": "text/plain"},
+    ],
+)
+def test_a_request_drf_might_answer_otherwise_goes_through_drf(api_client, demo_catalogue, variant, settings):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    request = json.dumps({"selections": {"frame": "steel"}})
+    assert api_client.post(URL, request, content_type="application/json").status_code == 200
+    entered = []
+    original = APIView.initialize_request
+
+    def initialize_request(self, *args, **kwargs):
+        entered.append(self)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(APIView, "initialize_request", initialize_request)
+        headers = dict(variant)
+        content_type = headers.pop("CONTENT_TYPE", "application/json")
+        response = api_client.generic("POST", URL, request, content_type=content_type, **headers)
+    assert entered
+    expected = {"HTTP_ACCEPT": 406, "HTTP_AUTHORIZATION": 401, "CONTENT_TYPE": 415}
+    assert response.status_code == expected.get(next(iter(variant)), 200)
+
+
+def test_a_staff_member_never_gets_a_customers_remembered_answer(
+    api_client, staff_client, demo_catalogue, settings
+):
+    settings.ATELIER_QUEUE_DAYS_SECONDS = 3600
+    configure(api_client, selections={"frame": "steel"})
+    assert "margin" in configure(staff_client, selections={"frame": "steel"})["price"]
+
+
+def test_a_database_failure_before_drf_is_answered_in_the_error_shape(
+    api_client, demo_catalogue, monkeypatch
+):
+    configure(api_client, selections={"frame": "steel"})
+
+    def unavailable(**kwargs):
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(apis, "published_version_get", unavailable)
+    response = api_client.post(URL, {"selections": {"frame": "steel"}}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"

@@ -236,3 +236,32 @@ def test_an_order_as_made_counts_its_own_minutes_changeovers_rework_and_scrap():
     assert unit.running_minutes == D(24)  # (20 + 4 + 20 + 4) / 2
     assert unit.energy_kwh == ((D(40) * D("0.5") + D(8) * D("0.2") + D(10) * D("1.0")) / 2).quantize(PLACES)
     assert (unit.rework_units, unit.scrap_pieces, unit.material_pieces) == (D(1), D(0), D(1))
+
+
+def test_the_baseline_follows_a_new_factory_snapshot_and_each_model():
+    before = footprint_estimate(spec=SPEC, model=MODEL, mode="custom", config=configuration(), quantity=1)
+    slower = FactorySpec(
+        work_centres=SPEC.work_centres,
+        routes=(
+            RouteSpec(
+                product=None,
+                mode="standard",
+                name="Line",
+                stages=(
+                    StageSpec(
+                        operation="finish", work_centre="bench", setup_minutes=D(0), minutes_per_unit=D(3)
+                    ),
+                ),
+            ),
+            *SPEC.routes[1:],
+        ),
+        batch_policy=SPEC.batch_policy,
+    )
+    after = footprint_estimate(spec=slower, model=MODEL, mode="custom", config=configuration(), quantity=1)
+    assert (before.baseline.running_minutes, after.baseline.running_minutes) == (D(2), D(3))
+    # Another model without the carving set: the carve stage's condition cannot be read, so never holds.
+    plain = ProductModel(code="stool", option_sets=MODEL.option_sets[:2])
+    again = footprint_estimate(
+        spec=SPEC, model=plain, mode="custom", config=standard_configuration(plain), quantity=1
+    )
+    assert again.baseline == before.baseline and again.unit == before.unit
