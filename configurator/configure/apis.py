@@ -92,7 +92,9 @@ class ConfigureApi(APIView):
                 if remembered is not None:
                     self.headers = self.default_response_headers
                     response = HttpResponse(remembered, content_type=JSONRenderer.media_type)
-                    return self.finalize_response(request, response, *args, **kwargs)
+                    # DRF finalizes any HttpResponseBase and reads the request only for its own
+                    # Response; the stubs take a Request and a Response only.
+                    return self.finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
                 self.published_read = (published,)
         return super().dispatch(request, *args, **kwargs)
 
