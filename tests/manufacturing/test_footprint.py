@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -240,23 +241,9 @@ def test_an_order_as_made_counts_its_own_minutes_changeovers_rework_and_scrap():
 
 def test_the_baseline_follows_a_new_factory_snapshot_and_each_model():
     before = footprint_estimate(spec=SPEC, model=MODEL, mode="custom", config=configuration(), quantity=1)
-    slower = FactorySpec(
-        work_centres=SPEC.work_centres,
-        routes=(
-            RouteSpec(
-                product=None,
-                mode="standard",
-                name="Line",
-                stages=(
-                    StageSpec(
-                        operation="finish", work_centre="bench", setup_minutes=D(0), minutes_per_unit=D(3)
-                    ),
-                ),
-            ),
-            *SPEC.routes[1:],
-        ),
-        batch_policy=SPEC.batch_policy,
-    )
+    line = SPEC.routes[0]
+    slower_stage = replace(line.stages[0], minutes_per_unit=D(3))
+    slower = replace(SPEC, routes=(replace(line, stages=(slower_stage,)), *SPEC.routes[1:]))
     after = footprint_estimate(spec=slower, model=MODEL, mode="custom", config=configuration(), quantity=1)
     assert (before.baseline.running_minutes, after.baseline.running_minutes) == (D(2), D(3))
     # Another model without the carving set: the carve stage's condition cannot be read, so never holds.
