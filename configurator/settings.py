@@ -89,6 +89,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # A stage task or an order placement runs the same dozen statements again and again: with the
+    # parameters sent apart from the query, psycopg prepares a statement once a connection has run
+    # it five times, and PostgreSQL parses and plans it once per connection instead of every time.
+    # Off behind a pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction
+    # mode), where Django's default (parameters merged into the query text) is right.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker share the file: wait for locks instead of failing, take the
     # write lock when a transaction starts (no upgrade deadlocks), and let readers run beside a writer.

@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from rest_framework import exceptions
 
 from configurator.plumbing.handler import exception_handler, field_errors
@@ -81,6 +82,30 @@ def test_deploy_check_leaves_only_the_operators_hsts_choices():
 def test_a_bad_boolean_in_the_environment_is_a_clear_error():
     result = manage("check", DEBUG="maybe")
     assert "ImproperlyConfigured: DEBUG must be true or false, not 'maybe'." in result.stderr
+
+
+@pytest.mark.skipif(
+    connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None,
+    reason="PostgreSQL only, and not with DATABASE_PREPARED_STATEMENTS off",
+)
+def test_postgresql_prepares_the_statements_a_connection_repeats():
+    query = "SELECT count(*) FROM products_product WHERE code = %s"
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute(query, ["city-bike"])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert "SELECT count(*) FROM products_product WHERE code = $1" in prepared
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(monkeypatch):
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    script = "from django.conf import settings; print(sorted(settings.DATABASES['default']['OPTIONS']))"
+    url = "postgres://shop@db.example.com:5432/atelier"
+    on = manage("shell", "--no-imports", "-c", script, DATABASE_URL=url)
+    off = manage("shell", "--no-imports", "-c", script, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="no")
+    assert on.stdout.strip() == "['prepare_threshold', 'server_side_binding']", on.stderr
+    assert off.stdout.strip() == "[]", off.stderr
 
 
 def test_field_errors_flatten_nested_drf_errors():
