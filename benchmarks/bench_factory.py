@@ -9,9 +9,11 @@ In a fresh database with the demo catalogue and the demo factory (defect probabi
 demo file, so some orders are reworked or remade), the web app under gunicorn:
 
 1. the raw rate: ``--noop`` no-op tasks (Celery's built-in ``celery.accumulate``) through the same
-   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker; and what a
-   stage task pays PostgreSQL: a round trip, and a committed one-row update (waiting for the disk,
-   as every commit does, and not);
+   Redis with the same Celery settings (late acks, prefetch 1), drained by one worker; the floor of
+   a stage task, as many tasks that lock a row, change it and insert one in a transaction through
+   the ORM (``bench_floor_task.py``), drained the same way; and what a stage task pays PostgreSQL:
+   a round trip, and a committed one-row update (waiting for the disk, as every commit does, and
+   not);
 2. the first ``--round`` mixed orders (standard, batch on three setup keys, custom) placed over HTTP
    (``POST /api/orders/`` by ``--clients`` threads) with the ``default`` worker stopped, then it and
    beat started beside one worker per factory queue (standard, batch, custom): orders per second
@@ -52,8 +54,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
 
 from bench_databases import postgres_database_recreate  # noqa: E402
 
@@ -86,9 +89,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_worker(queue: str, env: dict[str, str], folder: str) -> subprocess.Popen:
+def start_worker(queue: str, env: dict[str, str], folder: str, include: str = "") -> subprocess.Popen:
     log = open(Path(folder) / f"worker-{queue}.log", "w")  # noqa: SIM115 (the worker writes it)
     command = [sys.executable, "-m", "celery", "-A", "configurator", "worker", "--queues", queue]
+    if include:
+        command += ["--include", include]
+        env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))}
     command += ["--concurrency", "1", "--hostname", f"bench-{queue}@%h", "--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -140,7 +146,7 @@ def rss_mb(process: subprocess.Popen) -> float:
 
 def broker_idle(client) -> bool:
     """Nothing waits in a queue and nothing is taken but unacknowledged (kombu's Redis keys)."""
-    return not any(client.llen(queue) for queue in [*QUEUES, "noop"]) and not client.hlen("unacked")
+    return not any(client.llen(queue) for queue in [*QUEUES, "noop", "floor"]) and not client.hlen("unacked")
 
 
 def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
@@ -256,6 +262,9 @@ def main() -> None:
     noop_rate = args.noop / (time.perf_counter() - start)
     stop([worker])
     print(f"raw no-op tasks/s (one worker):       {noop_rate:9.1f}")
+    floor_rate = transaction_task_rate(args.noop, env, folder, client)
+    share = 100 * floor_rate / noop_rate
+    print(f"floor task/s (lock, update, insert):  {floor_rate:9.1f} ({share:.1f} % of the raw rate)")
     round_trip, commit, commit_unflushed = database_floor()
     print(f"PostgreSQL round trip (SELECT 1):     {round_trip:9.2f} ms")
     print(f"PostgreSQL one-row update, committed: {commit:9.2f} ms")
@@ -339,6 +348,32 @@ def main() -> None:
     for when, values in rss.items():
         print(f"RSS MB {when + ':':24s}" + _rss(values))
     print(f"logs: {folder}")
+
+
+def transaction_task_rate(count: int, env: dict[str, str], folder: str, client) -> float:
+    """Tasks per second of one worker draining ``count`` floor tasks (``bench_floor_task.py``:
+    lock a row, change it, insert a row, commit), through the same broker and settings as the
+    no-op tasks; the rows it inserted are deleted after."""
+    from bench_floor_task import FLOOR_TASK
+    from django.contrib.auth.models import Group
+
+    from configurator.celery import app
+    from manufacturing.models import SimulationClock
+
+    SimulationClock.objects.get_or_create(pk=1)
+    for number in range(count):
+        app.send_task(FLOOR_TASK, args=[f"bench-floor-{number}"], queue="floor")
+    worker = start_worker("floor", env, folder, include="bench_floor_task")
+    wait_ready(app, f"bench-floor@{os.uname().nodename}")
+    start = time.perf_counter()
+    while not broker_idle(client):
+        time.sleep(0.05)
+    rate = count / (time.perf_counter() - start)
+    stop([worker])
+    done = Group.objects.filter(name__startswith="bench-floor-").delete()[0]
+    if done != count:
+        raise BenchmarkFailed(f"{done} of {count} floor tasks ran")
+    return rate
 
 
 def database_floor(times: int = 300) -> tuple[float, float, float]:

@@ -35,6 +35,9 @@ CPU it took per request: gunicorn's processes (web), the PostgreSQL backends of 
 (db), the load generator (client) and the Celery worker, beat and redis-servers (bg). The order rate
 limit is raised for the run (each client is one customer).
 
+Beside the placements, the floor of any write: an authenticated DRF view (``bench_urls.py``) that
+inserts one row in a transaction and answers 201; the most an order placement can reach here.
+
 Targets: configure on a demo product >= 50 % of the bare view's throughput; order placement >= 25 %
 of it and >= 50 % of configure's; placement with the broker hung: p99 < 200 ms; zero errors; every
 placed order routed; web and worker memory flat (RSS of each process after the warm-up and at the end).
@@ -89,6 +92,7 @@ HUNG = "order placement, 1 client, broker hung"
 HUNG_LOADED = "order placement, broker hung"
 CONFIGURE = "configure, demo product (storefront mix)"
 CONFIGURE_NEW = "configure, demo product, every request new"
+FLOOR_WRITE = "floor: authenticated write of one row"
 RENAULT_CONFIGURE = "configure, Renault (half empty, half one choice)"
 #: Scenarios run by one client: latency without queueing behind other requests.
 SINGLE_CLIENT = (ONE, HUNG)
@@ -523,6 +527,9 @@ def measure(run: Run) -> None:
         body = {"product": "city-bike", "selections": rng.choice(BIKE_SELECTIONS), "shipping": SHIPPING}
         return ("POST", "/api/orders/", body, {**auth(client), "Idempotency-Key": str(uuid.uuid4())})
 
+    def floor_write(client: int, index: int) -> Request:
+        return ("POST", "/bench/floor-write", {}, auth(client))
+
     def quote(client: int, index: int) -> Request:
         body = {"product": "city-bike", "selections": rng.choice(BIKE_SELECTIONS)}
         return ("POST", "/api/quotes/", body, auth(client))
@@ -560,6 +567,7 @@ def measure(run: Run) -> None:
           if run.renault else []),
         ("quote", lambda: spread(requests, clients, quote), 201),
         ("order placement", lambda: spread(requests, clients, place_order), 201),
+        (FLOOR_WRITE, lambda: spread(requests, clients, floor_write), 201),
         (ONE, lambda: spread(single, 1, place_order), 201),
         (HUNG, lambda: spread(single, 1, place_order), 201),
         (HUNG_LOADED, lambda: spread(requests, clients, place_order), 201),
@@ -641,8 +649,10 @@ def measure(run: Run) -> None:
     print(
         f"\nCeiling (bare view, mean of first and last): {ceiling:.1f} req/s, {bare_cpu:.2f} ms web CPU each"
     )
-    for label in (CONFIGURE, CONFIGURE_NEW, "order placement"):
+    for label in (CONFIGURE, CONFIGURE_NEW, "order placement", FLOOR_WRITE):
         print(f"  {label}: {by_label[label].cpu_ms('web') / bare_cpu:.1f}x the bare view's web CPU")
+    floor = by_label[FLOOR_WRITE].throughput
+    print(f"The floor of a write: {floor / ceiling:.0%} of the bare view, the most a placement can reach")
     print("Targets:")
     target(
         "configure (demo) >= 50 % of the bare view", configure >= 0.5 * ceiling, f"{configure / ceiling:.0%}"
