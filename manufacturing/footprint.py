@@ -34,7 +34,8 @@ from configurator.engine.domains import effective_value
 from configurator.engine.errors import EngineError
 from configurator.engine.evaluate import kleene
 from configurator.engine.expressions import Node, condition
-from configurator.engine.model import Kind, OptionSet, ProductModel, Value
+from configurator.engine.model import Kind, ProductModel, Value
+from configurator.plumbing.memo import IdentityMemo
 
 from .spec import FactorySpec, RouteSpec, StageSpec
 
@@ -101,28 +102,22 @@ def condition_holds(source: str, model: ProductModel, config: Mapping[str, Value
     return node is not None and kleene(node, config) is True
 
 
-#: Stage conditions as parsed against a model's option sets, by (the id of those option sets, the
-#: condition): every configure answer's footprint and every order's plan read the same few, and
-#: parsing one costs more than evaluating it. The entry keeps the option sets it was parsed
-#: against, so an id reused by another model is never mistaken for them.
-_stage_conditions: dict[tuple[int, str], tuple[Mapping[str, OptionSet], Node | None]] = {}
-_STAGE_CONDITIONS_KEPT = 256
+#: Stage conditions as parsed against a model's option sets: every configure answer's footprint and
+#: every order's plan read the same few, and parsing one costs more than evaluating it.
+_stage_conditions = IdentityMemo[Node | None](size=256)
 
 
 def _stage_condition(source: str, model: ProductModel) -> Node | None:
     """The parsed condition; None when the model's option sets cannot read it."""
     option_sets = model.option_set_index
-    key = (id(option_sets), source)
-    found = _stage_conditions.get(key)
-    if found is None or found[0] is not option_sets:
+
+    def parse() -> Node | None:
         try:
-            node: Node | None = condition(source, option_sets)
+            return condition(source, option_sets)
         except EngineError:
-            node = None
-        if len(_stage_conditions) >= _STAGE_CONDITIONS_KEPT:
-            _stage_conditions.clear()
-        found = _stage_conditions[key] = (option_sets, node)
-    return found[1]
+            return None
+
+    return _stage_conditions.get((option_sets,), source, parse)
 
 
 def applicable_stages(
@@ -256,28 +251,22 @@ def _footprint(
     )
 
 
-#: The standard product's footprint by (the id of the model, the quantity): every configure answer
-#: and order page compares with it, and it changes only with the factory (a new snapshot object,
-#: see :func:`manufacturing.loading.factory_spec_current`: entries of an older one are dropped) or
-#: the model. An entry keeps the objects it was computed from, so an id reused by another is never
-#: mistaken for them.
-_baselines: dict[tuple[int, int], tuple[FactorySpec, ProductModel, Footprint]] = {}
-_BASELINES_KEPT = 256
+#: The standard product's footprint per model and quantity: every configure answer and order page
+#: compares with it, and it changes only with the model or the factory (a new snapshot object, see
+#: :func:`manufacturing.loading.factory_spec_current`: the generation that starts the memo afresh).
+_baselines = IdentityMemo[Footprint](size=256)
 
 
 def footprint_baseline(*, spec: FactorySpec, model: ProductModel, quantity: int) -> Footprint:
     """The standard product made on the standard route, expected, per unit."""
-    key = (id(model), quantity)
-    found = _baselines.get(key)
-    if found is None or found[0] is not spec or found[1] is not model:
+
+    def compute() -> Footprint:
         config = standard_configuration(model)
         route = spec.route_for(model.code, STANDARD_MODE)
         stages = applicable_stages(route, model, config)
-        baseline = _footprint(*_expected(spec, stages, STANDARD_MODE, quantity), _materials(model, config))
-        if len(_baselines) >= _BASELINES_KEPT or any(entry[0] is not spec for entry in _baselines.values()):
-            _baselines.clear()  # an older factory's (or too many): keep no model alive for long
-        found = _baselines[key] = (spec, model, baseline)
-    return found[2]
+        return _footprint(*_expected(spec, stages, STANDARD_MODE, quantity), _materials(model, config))
+
+    return _baselines.get((model,), quantity, compute, generation=spec)
 
 
 def _compare(basis: str, route: RouteSpec, unit: Footprint, baseline: Footprint) -> FootprintComparison:

@@ -110,3 +110,40 @@ class TtlMemo(Generic[V]):
 
     def clear(self) -> None:
         self._values.clear()
+
+
+class IdentityMemo(Generic[V]):
+    """Values computed from objects that live a while (a model, a factory snapshot), keyed by
+    those objects' identities and a plain key: no hashing or comparing of big objects. An entry
+    keeps its objects, so no other object can take their ids while it is kept; at ``size`` entries,
+    or when asked for another ``generation`` (a new factory snapshot, say), the memo starts afresh,
+    so that it keeps no replaced object alive for long."""
+
+    def __init__(self, *, size: int) -> None:
+        self._size = size
+        self._entries: dict[Hashable, tuple[tuple[object, ...], V]] = {}
+        self._generation: object = None
+
+    def get(
+        self,
+        objects: tuple[object, ...],
+        key: Hashable,
+        compute: Callable[[], V],
+        *,
+        generation: object = None,
+    ) -> V:
+        if generation is not self._generation:
+            self._entries = {}
+            self._generation = generation
+        entry_key = (tuple(map(id, objects)), key)
+        found = self._entries.get(entry_key)
+        if found is not None:
+            return found[1]
+        value = compute()
+        if len(self._entries) >= self._size:
+            self._entries = {}
+        self._entries[entry_key] = (objects, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
