@@ -251,18 +251,12 @@ def main() -> None:
     client.flushdb()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
 
-    # 1. The raw rate of a no-op task, one worker, the same broker and settings.
-    for _ in range(args.noop):
-        app.send_task("celery.accumulate", args=[1], queue="noop")
-    worker = start_worker("noop", env, folder)
-    wait_ready(app, f"bench-noop@{os.uname().nodename}")
-    start = time.perf_counter()
-    while not broker_idle(client):
-        time.sleep(0.05)
-    noop_rate = args.noop / (time.perf_counter() - start)
-    stop([worker])
+    # 1. The raw rate of a no-op task, one worker, the same broker and settings; then the floor.
+    noop_rate = drained_rate(
+        "noop", [("celery.accumulate", [1])] * args.noop, env=env, folder=folder, client=client
+    )
     print(f"raw no-op tasks/s (one worker):       {noop_rate:9.1f}")
-    floor_rate = transaction_task_rate(args.noop, env, folder, client)
+    floor_rate = floor_task_rate(args.noop, env, folder, client)
     share = 100 * floor_rate / noop_rate
     print(f"floor task/s (lock, update, insert):  {floor_rate:9.1f} ({share:.1f} % of the raw rate)")
     round_trip, commit, commit_unflushed = database_floor()
@@ -350,26 +344,36 @@ def main() -> None:
     print(f"logs: {folder}")
 
 
-def transaction_task_rate(count: int, env: dict[str, str], folder: str, client) -> float:
-    """Tasks per second of one worker draining ``count`` floor tasks (``bench_floor_task.py``:
-    lock a row, change it, insert a row, commit), through the same broker and settings as the
-    no-op tasks; the rows it inserted are deleted after."""
-    from bench_floor_task import FLOOR_TASK
-    from django.contrib.auth.models import Group
-
+def drained_rate(
+    queue: str, tasks: list[tuple[str, list]], *, env: dict[str, str], folder: str, client, include: str = ""
+) -> float:
+    """Tasks per second of one worker on ``queue`` draining ``tasks`` (name, arguments), all sent
+    before it starts, through the run's broker and Celery settings."""
     from configurator.celery import app
-    from manufacturing.models import SimulationClock
 
-    SimulationClock.objects.get_or_create(pk=1)
-    for number in range(count):
-        app.send_task(FLOOR_TASK, args=[f"bench-floor-{number}"], queue="floor")
-    worker = start_worker("floor", env, folder, include="bench_floor_task")
-    wait_ready(app, f"bench-floor@{os.uname().nodename}")
+    for name, arguments in tasks:
+        app.send_task(name, args=arguments, queue=queue)
+    worker = start_worker(queue, env, folder, include=include)
+    wait_ready(app, f"bench-{queue}@{os.uname().nodename}")
     start = time.perf_counter()
     while not broker_idle(client):
         time.sleep(0.05)
-    rate = count / (time.perf_counter() - start)
+    rate = len(tasks) / (time.perf_counter() - start)
     stop([worker])
+    return rate
+
+
+def floor_task_rate(count: int, env: dict[str, str], folder: str, client) -> float:
+    """The :func:`drained_rate` of ``count`` floor tasks (``bench_floor_task.py``: lock a row,
+    change it, insert a row, commit); the rows they inserted are deleted after."""
+    from bench_floor_task import FLOOR_TASK
+    from django.contrib.auth.models import Group
+
+    from manufacturing.models import SimulationClock
+
+    SimulationClock.objects.get_or_create(pk=1)
+    tasks = [(FLOOR_TASK, [f"bench-floor-{number}"]) for number in range(count)]
+    rate = drained_rate("floor", tasks, env=env, folder=folder, client=client, include="bench_floor_task")
     done = Group.objects.filter(name__startswith="bench-floor-").delete()[0]
     if done != count:
         raise BenchmarkFailed(f"{done} of {count} floor tasks ran")
