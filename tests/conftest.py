@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from rest_framework.test import APIClient
 
 from products.demo import demo_documents
 from products.services import product_import
 from tests.factories import StaffFactory, UserFactory
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """The tests that start worker processes first: they take longest, so that pytest-xdist
+    (``-n``, ``--dist loadfile``: each module whole in one process) starts them early. Two tests
+    with one id stop the run: pytest-xdist would run neither and say nothing (schemathesis's tests
+    under pytest 9.2 have the id of their function, not of their API operation)."""
+    shared = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"Tests share an id, so pytest-xdist would skip them: {shared}")
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
 
 
 @pytest.fixture

@@ -32,18 +32,13 @@ DESKTOP = {"width": 1280, "height": 900}
 pytestmark = pytest.mark.browser
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """Browser tests last: from the first one on, Playwright's event loop lives in the main thread."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
 def _no_browser(message: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not Path(CHROMIUM).exists():
         _no_browser(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)")
@@ -51,10 +46,10 @@ def browser() -> Iterator:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _no_browser("the playwright package is not installed (pip install -e '.[dev]')")
-    # Playwright's sync API keeps an event loop in this thread from here on; the ORM calls the tests
-    # (and the database flush after each) make are ordinary blocking calls, not calls from a
-    # coroutine. The browser tests run last (see pytest_collection_modifyitems), so the variable
-    # never reaches another test's subprocess.
+    # Playwright's sync API keeps an event loop in this thread while the module's tests run; the ORM
+    # calls they (and the database flush after each) make are ordinary blocking calls, not calls
+    # from a coroutine. The loop and the variable end with the module, so neither reaches the tests
+    # that this process runs next (under pytest-xdist, any module's).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

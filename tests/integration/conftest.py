@@ -1,8 +1,8 @@
 """Real worker processes against real brokers. Every test that asks for ``broker_url`` (directly or
 through the ``worker`` fixture) runs twice: on Redis and on RabbitMQ, each a broker of this run's
-own (Redis: the database of ``CELERY_BROKER_URL``; RabbitMQ: a virtual host made for the run under
-``ATELIER_TEST_RABBITMQ_URL``). Outside CI a broker that is not reachable skips its tests; in CI
-(``CI=true``) it fails them."""
+own (Redis: the database of ``CELERY_BROKER_URL``, or one after it for each further test process;
+RabbitMQ: a virtual host made for the run under ``ATELIER_TEST_RABBITMQ_URL``). Outside CI a
+broker that is not reachable skips its tests; in CI (``CI=true``) it fails them."""
 
 from __future__ import annotations
 
@@ -60,11 +60,19 @@ def rabbitmq_private_vhost(url: str) -> Iterator[str]:
         run("delete_vhost", vhost)
 
 
+def redis_database_of_this_process(url: str) -> str:
+    """The Redis URL's database under a single test process; under pytest-xdist, the n-th test
+    process (``gw<n>``) takes the n-th database after it, so that no two share their queues."""
+    process = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    database = int(urlsplit(url).path.lstrip("/") or 0)
+    return _with_path(url, f"/{database + int(process)}")
+
+
 @pytest.fixture(scope="session", params=["redis", "rabbitmq"])
 def broker_url(request) -> Iterator[str]:
     """The URL of a broker of this run's own, once Redis and once RabbitMQ."""
     if request.param == "redis":
-        url = settings.CELERY_BROKER_URL
+        url = redis_database_of_this_process(settings.CELERY_BROKER_URL)
         if not url.startswith(("redis://", "rediss://")):
             unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
         problem = broker_problem(url)

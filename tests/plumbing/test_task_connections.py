@@ -34,6 +34,8 @@ def run_task_signals(*, eager: bool = False) -> None:
 
 
 def test_a_worker_keeps_a_healthy_connection_from_one_task_to_the_next():
+    # A connection of its own: one an earlier test in this process left behind may be broken.
+    connection.close()
     connection.ensure_connection()
     kept = connection.connection
     run_task_signals()
