@@ -72,9 +72,10 @@ def redis_database_of_this_process(url: str) -> str:
 def broker_url(request) -> Iterator[str]:
     """The URL of a broker of this run's own, once Redis and once RabbitMQ."""
     if request.param == "redis":
-        url = redis_database_of_this_process(settings.CELERY_BROKER_URL)
+        url = settings.CELERY_BROKER_URL
         if not url.startswith(("redis://", "rediss://")):
             unavailable(f"CELERY_BROKER_URL is not a Redis URL: {url}")
+        url = redis_database_of_this_process(url)
         problem = broker_problem(url)
         if problem:
             unavailable(f"the Redis broker at {url} is not reachable: {problem}")
