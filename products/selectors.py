@@ -98,6 +98,12 @@ def published_version_get(*, code: str) -> PublishedVersion | None:
 _published_sources: dict[int, tuple[PublishedVersion, Product, ModelSource]] = {}
 
 
+def published_sources_clear() -> None:
+    """Forget the products and model sources this process keeps (tests: SQLite gives the ids of
+    rows rolled back to the rows of the next test)."""
+    _published_sources.clear()
+
+
 def published_model_source(published: PublishedVersion) -> tuple[Product, ModelSource]:
     """The product and the model source of the version :func:`published_version_get` just read, as
     :func:`product_get` and :func:`product_model_source` give them to a customer, kept by this

@@ -80,17 +80,20 @@ def not_precomputed(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters, cached analyses and configure answers never leak from one test into the
-    next."""
+    """Throttle counters, cached analyses, configure answers and the published versions' sources
+    never leak from one test into the next."""
     from django.core.cache import cache
 
     from configurator.configure.services import configure_answers
+    from products.selectors import published_sources_clear
 
     cache.clear()
     configure_answers.clear()
+    published_sources_clear()
     yield
     cache.clear()
     configure_answers.clear()
+    published_sources_clear()
 
 
 @pytest.fixture(autouse=True)
