@@ -303,6 +303,8 @@ ATELIER_MODEL_CACHE_SIZE = env_int("ATELIER_MODEL_CACHE_SIZE", 16)
 #: Megabytes of rendered configure answers each process keeps (0: none). An answer is reused only
 #: while its version, request, date, queue days and factory are unchanged (configure/services.py).
 ATELIER_CONFIGURE_CACHE_MB = env_int("ATELIER_CONFIGURE_CACHE_MB", 16)
+#: Megabytes of rendered product pages (a customer's view of a published version) each process keeps.
+ATELIER_PRODUCT_PAGES_MB = env_int("ATELIER_PRODUCT_PAGES_MB", 8)
 #: Share customers' configure answers between web processes and hosts through the cache (on when
 #: CACHE_URL is set): an answer one process computed serves the others, checked as their own are.
 ATELIER_CONFIGURE_SHARED = env_bool("ATELIER_CONFIGURE_SHARED", bool(_CACHE_URL))

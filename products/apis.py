@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, parsers, permissions, serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,11 +15,20 @@ from rest_framework.views import APIView
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.parsers import JSONParser, body_too_large, check_structure, declared_length
+from configurator.plumbing.responses import rendered_json
 
 from .choices import Currency
 from .documents import ProductDocument, StrictSerializer
 from .filters import ProductFilter
-from .selectors import product_document, product_get, product_list, product_version_get
+from .models import ProductVersion
+from .selectors import (
+    product_document,
+    product_get,
+    product_list,
+    product_version_get,
+    published_version_get,
+    storefront_page,
+)
 from .serializers import ImportResultOutput, ProductDetailOutput, ProductListOutput, VersionOutput
 from .services import product_import, product_publish
 
@@ -149,15 +160,23 @@ class ProductDetailApi(APIView):
         parameters=[VERSION_PARAMETER],
         responses={200: ProductDetailOutput, **error_responses(404)},
     )
-    def get(self, request: Request, code: str) -> Response:
+    def get(self, request: Request, code: str) -> HttpResponseBase:
         staff = is_staff(request)
+        asked = request.query_params.get("version")
+        if not staff and asked in (None, "", "current"):
+            published = published_version_get(code=code)
+            if published is not None:
+                return rendered_json(request, storefront_page(published=published, render=_customer_page))
         product = product_get(code=code, staff=staff)
-        version = product_version_get(
-            product=product, version=request.query_params.get("version"), staff=staff
-        )
+        version = product_version_get(product=product, version=asked, staff=staff)
         document = product_document(product=product, version=version)
         number = version.number if version is not None else None
         return Response(ProductDetailOutput(storefront_view(document, version=number, staff=staff)).data)
+
+
+def _customer_page(version: ProductVersion) -> bytes:
+    view = storefront_view(version.document, version=version.number, staff=False)
+    return JSONRenderer().render(ProductDetailOutput(view).data)
 
 
 class ProductImportApi(APIView):

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 
 from configurator.plumbing.errors import ErrorCode, NotFoundError
+from configurator.plumbing.memo import SizedLru
 
 from .compilation import compiles_inline, version_compile_request
 from .documents import (
@@ -99,9 +101,26 @@ _published_sources: dict[int, tuple[PublishedVersion, Product, ModelSource]] = {
 
 
 def published_sources_clear() -> None:
-    """Forget the products and model sources this process keeps (tests: SQLite gives the ids of
-    rows rolled back to the rows of the next test)."""
+    """Forget the products, model sources and product pages this process keeps (tests: SQLite gives
+    the ids of rows rolled back to the rows of the next test)."""
     _published_sources.clear()
+    _storefront_pages.clear()
+
+
+#: Published version id -> a customer's product page of it, rendered (see :func:`storefront_page`).
+_storefront_pages = SizedLru[bytes]()
+
+
+def storefront_page(*, published: PublishedVersion, render: Callable[[ProductVersion], bytes]) -> bytes:
+    """A customer's product page of the version :func:`published_version_get` just read, rendered
+    by ``render`` once per process (within ``ATELIER_PRODUCT_PAGES_MB``): a published version never
+    changes, and whether it is still the one on sale is what ``published`` was just read for."""
+    page = _storefront_pages.get(published.version_pk)
+    if page is None:
+        page = render(ProductVersion.objects.get(pk=published.version_pk))
+        capacity = settings.ATELIER_PRODUCT_PAGES_MB * 1024 * 1024
+        _storefront_pages.put(published.version_pk, page, size=len(page), capacity=capacity)
+    return page
 
 
 def published_model_source(published: PublishedVersion) -> tuple[Product, ModelSource]:

@@ -3,7 +3,6 @@ price for a (partial) configuration."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
+from configurator.plumbing.responses import rendered_json
 from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
 from products.models import Product
@@ -128,7 +128,7 @@ class ConfigureApi(APIView):
                         published=published, body=request.body, spec=spec
                     )
                     if remembered is not None:
-                        return _json(request, remembered)
+                        return rendered_json(request, remembered)
             if published is not None:
                 found = published_model_source(published)
         product, source = found or _model_source(request, code)
@@ -151,7 +151,7 @@ class ConfigureApi(APIView):
             spec=spec,
             render=render,
         )
-        return _json(request, body)
+        return rendered_json(request, body)
 
 
 #: Accept headers DRF answers with the JSON renderer (absent: any).
@@ -180,14 +180,6 @@ def _plain_customer_request(request: HttpRequest) -> bool:
         and meta.get("HTTP_ACCEPT", "*/*") in _JSON_ACCEPTED
         and 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     )
-
-
-def _json(request: Request, body: bytes) -> HttpResponseBase:
-    """An answer rendered by the JSON renderer, sent as it is; parsed again only for another
-    renderer (the browsable API while DEBUG is on)."""
-    if request.accepted_renderer.format == "json":
-        return HttpResponse(body, content_type=JSONRenderer.media_type)
-    return Response(json.loads(body))
 
 
 class ExplainApi(APIView):

@@ -80,6 +80,32 @@ def test_detail_keeps_serving_the_published_version_while_the_draft_changes(api_
     assert api_client.get("/api/products/city-bike/").json()["baseline"]["price"] == "899.00"
 
 
+def test_a_customer_s_page_is_rendered_once_and_a_new_version_or_a_withdrawal_is_seen_at_once(
+    api_client, demo_catalogue, django_assert_num_queries
+):
+    first = api_client.get("/api/products/city-bike/")
+    with django_assert_num_queries(1):  # the product's current version, nothing more
+        again = api_client.get("/api/products/city-bike/")
+    assert again.status_code == 200 and again.content == first.content
+    assert again["Content-Type"] == "application/json"
+    changed = demo_document("city-bike")
+    changed["baseline"]["price"] = "999.00"
+    product_import(document=changed, publish=True)
+    republished = api_client.get("/api/products/city-bike/").json()
+    assert (republished["version"], republished["baseline"]["price"]) == (2, "999.00")
+    Product.objects.filter(code="city-bike").update(is_active=False)
+    assert api_client.get("/api/products/city-bike/").json()["code"] == "product_not_found"
+
+
+def test_a_page_too_large_for_the_memory_it_may_take_is_rendered_every_time(
+    api_client, demo_catalogue, settings, django_assert_num_queries
+):
+    settings.ATELIER_PRODUCT_PAGES_MB = 0
+    first = api_client.get("/api/products/city-bike/")
+    with django_assert_num_queries(2):  # the current version, then the version's document
+        assert api_client.get("/api/products/city-bike/").content == first.content
+
+
 def test_staff_can_read_the_draft_and_old_versions(staff_client, api_client, demo_catalogue):
     changed = demo_document("city-bike")
     changed["baseline"]["price"] = "999.00"
