@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.pagination import CursorPagination
+from configurator.plumbing.rendering import BoundListMixin
 from configurator.throttling.throttles import SharedScopedRateThrottle
 
 from .filters import OrderFilter, QuoteFilter
@@ -103,7 +104,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class OrderListCreateApi(generics.ListAPIView):
+class OrderListCreateApi(BoundListMixin, generics.ListAPIView):
     """Your orders, newest first (staff: everyone's), with a cursor; POST places an order.
 
     Placing needs an `Idempotency-Key` header: the same key and body returns the first response

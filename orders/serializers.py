@@ -3,7 +3,6 @@ Every response field is always present and typed; staff-only fields are marked s
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from typing import Any
 
@@ -15,6 +14,7 @@ from accounts.models import User
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
 from configurator.plumbing.fields import DecimalStringField
+from configurator.plumbing.rendering import bound_serializer
 from manufacturing.loading import factory_spec_current
 from manufacturing.serializers import OrderTrackingOutput
 from products.choices import ProductionMode
@@ -283,21 +283,10 @@ class OrderOutput(OrderSummaryOutput):
         return events.data
 
 
-#: One bound OrderOutput per thread (see :func:`order_output_data`).
-_order_outputs = threading.local()
-
-
 def order_output_data(order: Order, *, context: dict[str, Any]) -> dict[str, Any]:
-    """``OrderOutput(order, context=context).data``, by a serializer bound once per thread: DRF
-    deep-copies a serializer's whole field tree for every new instance and builds a model
-    serializer's fields from the model again (a fifth of a placement's CPU in a profile). Its
-    fields read the context from the root serializer as they render, so the context is set per
-    call; a thread renders one order at a time."""
-    serializer = getattr(_order_outputs, "serializer", None)
-    if serializer is None:
-        serializer = _order_outputs.serializer = OrderOutput()
-    serializer._context = context  # what DRF's Serializer.__init__ sets from ``context=``
-    return serializer.to_representation(order)
+    """``OrderOutput(order, context=context).data``, by a serializer bound once per thread (a fifth
+    of a placement's CPU in a profile went to binding a new one)."""
+    return bound_serializer(OrderOutput, context=context).to_representation(order)
 
 
 class OrderCancelInput(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.parsers import JSONParser, body_too_large, check_structure, declared_length
+from configurator.plumbing.rendering import BoundListMixin
 from configurator.plumbing.responses import rendered_json
 
 from .choices import Currency
@@ -127,7 +128,7 @@ def storefront_view(document: dict[str, Any], *, version: int | None, staff: boo
     }
 
 
-class ProductListApi(generics.ListAPIView):
+class ProductListApi(BoundListMixin, generics.ListAPIView):
     """Active, published products; staff see every product and its draft values."""
 
     permission_classes = [permissions.AllowAny]

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.models import User
 from configurator.configure.serializers import SelectionValueField
 from configurator.plumbing.fields import DecimalStringField
+from configurator.plumbing.rendering import bound_serializer
 
 from .choices import Currency, CustomizationLevel, OptionSetKind
 from .models import CompileState, PrecomputeState, Product, ProductVersion
@@ -51,7 +52,7 @@ class ProductListOutput(serializers.ModelSerializer):
             }
         else:
             baseline = {"price": version.baseline_price, "lead_time_days": version.baseline_lead_time_days}
-        return BaselineOutput(baseline).data
+        return bound_serializer(BaselineOutput, context={}).to_representation(baseline)
 
 
 class OptionOutput(serializers.Serializer):

@@ -53,6 +53,18 @@ def test_staff_see_drafts_and_filter_them(staff_client, demo_catalogue):
     assert inactive == []
 
 
+def test_the_list_serializer_bound_once_takes_each_request_s_context(
+    api_client, staff_client, demo_catalogue
+):
+    def bike(client) -> dict:
+        listed = client.get("/api/products/").json()["results"]
+        return next(item for item in listed if item["code"] == "city-bike")
+
+    customer_view = bike(api_client)
+    assert bike(staff_client)["baseline"] == {"price": "899.00", "unit_cost": "430.00", "lead_time_days": 5}
+    assert bike(api_client) == customer_view and "unit_cost" not in customer_view["baseline"]
+
+
 def test_detail_serves_the_published_version_without_costs(api_client, demo_catalogue):
     response = api_client.get("/api/products/city-bike/")
     assert response.status_code == 200
