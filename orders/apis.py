@@ -45,7 +45,7 @@ def _context(request: Request) -> dict[str, Any]:
     return {"request": request, "staff": request.user.is_staff, "now": timezone.now()}
 
 
-class QuoteListCreateApi(generics.ListAPIView):
+class QuoteListCreateApi(BoundListMixin, generics.ListAPIView):
     """Your quotes, newest first (staff: everyone's); POST prices and holds a configuration."""
 
     serializer_class = QuoteOutput

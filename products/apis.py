@@ -362,7 +362,7 @@ class ProductPublishApi(APIView):
         return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
 
 
-class ProductVersionListApi(generics.ListAPIView):
+class ProductVersionListApi(BoundListMixin, generics.ListAPIView):
     """Published versions of a product, newest first."""
 
     permission_classes = [permissions.IsAdminUser]

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from configurator.configure.serializers import SelectionsField
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
+from configurator.plumbing.rendering import BoundListMixin
 from products.models import Product
 
 from .links import configuration_query
@@ -66,7 +67,7 @@ class SavedConfigurationInput(serializers.Serializer):
         return value
 
 
-class SavedConfigurationListCreateApi(generics.ListAPIView):
+class SavedConfigurationListCreateApi(BoundListMixin, generics.ListAPIView):
     """Your saved configurations, most recently saved first. POST saves one under a name for the
     product's current version (the same name again replaces it: 200 instead of 201)."""
 
