@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.pagination import CursorPagination
-from configurator.plumbing.rendering import BoundListMixin
+from configurator.plumbing.rendering import BoundListMixin, bound_serializer
 from configurator.throttling.throttles import SharedScopedRateThrottle
 
 from .filters import OrderFilter, QuoteFilter
@@ -84,14 +84,18 @@ class QuoteListCreateApi(BoundListMixin, generics.ListAPIView):
             selections=data["selections"],
             quantity=data["quantity"],
         )
-        return Response(QuoteOutput(quote, context=_context(request)).data, status=status.HTTP_201_CREATED)
+        return Response(_quote_data(quote, request), status=status.HTTP_201_CREATED)
 
 
 class QuoteDetailApi(APIView):
     @extend_schema(operation_id="quotes_retrieve", responses={200: QuoteOutput, **error_responses(401, 404)})
     def get(self, request: Request, quote_id: str) -> Response:
         quote = quote_get(actor=authenticated_user(request), quote_id=quote_id)
-        return Response(QuoteOutput(quote, context=_context(request)).data)
+        return Response(_quote_data(quote, request))
+
+
+def _quote_data(quote: Quote, request: Request) -> dict[str, Any]:
+    return bound_serializer(QuoteOutput, context=_context(request)).to_representation(quote)
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.openapi import error_responses
+from configurator.plumbing.rendering import bound_serializer
 from configurator.plumbing.responses import rendered_json
 from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
@@ -212,4 +213,4 @@ class ExplainApi(APIView):
         answer = Presenter(configurator.compiled.model).explain(
             option_set=data["option_set"], value=data["value"], explanation=explanation
         )
-        return Response(ExplainOutput(answer).data)
+        return Response(bound_serializer(ExplainOutput, context={}).to_representation(answer))
