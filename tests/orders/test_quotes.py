@@ -74,6 +74,9 @@ def test_staff_see_costs_and_margin(staff_client, customer, customer_client, dem
     assert quote["price"]["margin"]["unit_cost"] == "1065.00"
     assert quote["price"]["lines"][0]["cost"] == "430.00"
     assert quote["customer"] == customer.username
+    # Rendered in the same thread after staff's, the customer's answer shows no cost.
+    again = customer_client.get(f"/api/quotes/{quote_id}/").json()
+    assert "margin" not in again["price"] and "cost" not in again["price"]["lines"][0]
 
 
 def test_a_price_sent_by_the_client_is_ignored(customer_client, demo_catalogue):
