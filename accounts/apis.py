@@ -138,7 +138,7 @@ class SessionLogoutApi(APIView):
 
 class MeOutput(serializers.Serializer):
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.EmailField(allow_null=True, help_text="null when the account has none.")
     is_staff = serializers.BooleanField()
 
 
@@ -149,5 +149,5 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         user = authenticated_user(request)
         return Response(
-            MeOutput({"username": user.username, "email": user.email, "is_staff": user.is_staff}).data
+            MeOutput({"username": user.username, "email": user.email or None, "is_staff": user.is_staff}).data
         )

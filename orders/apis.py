@@ -24,7 +24,7 @@ from configurator.plumbing.rendering import BoundListMixin, bound_serializer
 from configurator.throttling.throttles import SharedScopedRateThrottle
 
 from .filters import OrderFilter, QuoteFilter
-from .idempotency import HEADER, idempotency_key_from, request_fingerprint
+from .idempotency import HEADER, KEY_PATTERN, idempotency_key_from, request_fingerprint
 from .models import Order, Quote
 from .selectors import order_get, order_list, quote_get, quote_list
 from .serializers import (
@@ -103,8 +103,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
-    description="A unique key per order, e.g. a UUID (1 to 255 printable characters); "
+    description="A unique key per order, e.g. a UUID (1 to 255 printable ASCII characters); "
     "retry with the same key.",
+    pattern=KEY_PATTERN,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,9 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+#: What a key may be: 1 to 255 printable ASCII characters, as the schema declares it (in both
+#: Python's and JSON Schema's regular expressions).
+KEY_PATTERN = rf"^[ -~]{{1,{MAX_KEY_LENGTH}}}$"
 #: A claim row older than this whose request never finished (a crashed process of the previous
 #: release, which committed its claims) may be taken over.
 STALE_AFTER = timedelta(seconds=60)
@@ -51,8 +55,10 @@ def idempotency_key_from(headers: Mapping[str, str]) -> str:
             "Send an Idempotency-Key header (e.g. a UUID) with every order.",
             field_code=FieldErrorCode.REQUIRED,
         )
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInputError.for_field(HEADER, f"Use up to {MAX_KEY_LENGTH} printable characters.")
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidInputError.for_field(
+            HEADER, f"Use 1 to {MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID."
+        )
     return key
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
-from configurator.plumbing.fields import DecimalStringField
+from configurator.plumbing.fields import DecimalStringField, QuantityField
 from configurator.plumbing.rendering import bound_serializer
 from manufacturing.loading import factory_spec_current
 from manufacturing.serializers import OrderTrackingOutput
@@ -37,11 +36,6 @@ class MoneyField(DecimalStringField):
 
     def to_representation(self, instance: Quote | Order) -> str:  # type: ignore[override]
         return format_money(getattr(instance, self.amount_field), instance.currency)
-
-
-def _quantity(value: int) -> None:
-    if value > settings.ATELIER_MAX_QUANTITY:
-        raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value")
 
 
 class QuoteOutput(serializers.ModelSerializer):
@@ -87,7 +81,7 @@ class QuoteOutput(serializers.ModelSerializer):
 class QuoteCreateInput(serializers.Serializer):
     product = serializers.SlugField(help_text="The product code.")
     selections = SelectionsField()
-    quantity = serializers.IntegerField(min_value=1, default=1, validators=[_quantity])
+    quantity = QuantityField()
 
 
 #: Control characters (including tabs and line breaks), bidirectional overrides, embeddings,
@@ -162,7 +156,7 @@ class ConfigurationOrderInput(StrictSerializer):
 
     product = serializers.SlugField(help_text="The product code.")
     selections = SelectionsField(help_text="The complete configuration.")
-    quantity = serializers.IntegerField(min_value=1, default=1, validators=[_quantity])
+    quantity = QuantityField()
     shipping = ShippingInput()
 
 

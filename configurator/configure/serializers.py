@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
-from configurator.plumbing.fields import DecimalStringField
+from configurator.plumbing.fields import DecimalStringField, QuantityField
 from manufacturing.serializers import FootprintComparisonOutput
 from products.choices import BreakMode, Currency, CustomizationLevel, OptionSetKind, ProductionMode
 
@@ -365,7 +364,7 @@ def configure_output_data(answer: Mapping[str, Any], *, staff: bool) -> dict[str
 
 class ConfigureInput(serializers.Serializer):
     selections = SelectionsField(default=dict)
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = QuantityField()
     explain = serializers.BooleanField(
         default=True,
         help_text="Give reasons for blocked values (within the server's time budget; see `explained`).",
@@ -373,13 +372,6 @@ class ConfigureInput(serializers.Serializer):
     complete = serializers.BooleanField(
         default=False, help_text="Also propose a full valid configuration (defaults, else the cheapest)."
     )
-
-    def validate_quantity(self, value: int) -> int:
-        if value > settings.ATELIER_MAX_QUANTITY:
-            raise serializers.ValidationError(
-                f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value"
-            )
-        return value
 
 
 class ExplainInput(serializers.Serializer):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,3 +20,30 @@ class DecimalStringField(serializers.Field):
 
     def to_representation(self, value: Decimal | str) -> str:
         return str(value)
+
+
+class QuantityField(serializers.IntegerField):
+    """Units of a product: 1 to ``ATELIER_MAX_QUANTITY``, read when a request is validated (so a
+    test or a deploy that changes it is obeyed at once); the schema, generated once per deploy,
+    declares that maximum."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("default", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        value = super().to_internal_value(data)
+        if value > settings.ATELIER_MAX_QUANTITY:
+            raise serializers.ValidationError(
+                f"At most {settings.ATELIER_MAX_QUANTITY} units.", code="max_value"
+            )
+        return value
+
+
+class QuantityFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = QuantityField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "maximum": settings.ATELIER_MAX_QUANTITY}

@@ -8,6 +8,7 @@ open to anonymous callers have no security requirement."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
@@ -104,6 +105,34 @@ def _nullable_to_type_list(schema: Any) -> None:
             _nullable_to_type_list(item)
 
 
+#: drf-spectacular's pattern for a decimal field with ``max_digits``, which also admits "", "-" and
+#: "." (the field refuses them).
+_LAX_DECIMAL = re.compile(r"\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$")
+
+
+def _decimal_pattern(pattern: str) -> str:
+    r"""A decimal field's pattern that needs a digit, as the field does: ``^-?\d{0,10}(?:\.\d{0,2})?$``
+    becomes ``^-?(?:\d{1,10}(?:\.\d{0,2})?|\.\d{1,2})$``; any other pattern is kept."""
+    lax = _LAX_DECIMAL.fullmatch(pattern)
+    if lax is None:
+        return pattern
+    whole, places = lax.groups()
+    if places == "0":
+        return rf"^-?\d{{1,{whole}}}$"
+    return rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+
+
+def _strict_decimal_patterns(schema: Any) -> None:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = _decimal_pattern(schema["pattern"])
+        for value in schema.values():
+            _strict_decimal_patterns(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _strict_decimal_patterns(item)
+
+
 def _is_response_object(name: str, schema: dict[str, Any]) -> bool:
     return "properties" in schema and not name.endswith("Request")
 
@@ -111,6 +140,7 @@ def _is_response_object(name: str, schema: dict[str, Any]) -> bool:
 def strict_openapi_3_1(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular post-processing hook (``POSTPROCESSING_HOOKS``)."""
     _nullable_to_type_list(result)
+    _strict_decimal_patterns(result)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in schemas.items():
         if _is_response_object(name, schema):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from configurator.configure.serializers import SelectionsField
 from configurator.plumbing.authentication import authenticated_user
+from configurator.plumbing.fields import QuantityField
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.rendering import BoundListMixin
 from products.models import Product
@@ -59,12 +59,7 @@ class SavedConfigurationInput(serializers.Serializer):
     product = serializers.SlugField(help_text="The product code.")
     name = serializers.CharField(max_length=100)
     selections = SelectionsField(help_text="The choices so far; they may be incomplete.")
-    quantity = serializers.IntegerField(min_value=1, default=1)
-
-    def validate_quantity(self, value: int) -> int:
-        if value > settings.ATELIER_MAX_QUANTITY:
-            raise serializers.ValidationError(f"At most {settings.ATELIER_MAX_QUANTITY} units.")
-        return value
+    quantity = QuantityField()
 
 
 class SavedConfigurationListCreateApi(BoundListMixin, generics.ListAPIView):

@@ -119,6 +119,14 @@ def test_token_endpoint_gives_the_same_token_until_revoked(api_client, customer)
     assert authed.get("/api/auth/me").status_code == 401
 
 
+@pytest.mark.parametrize("email", ["ada@example.com", ""])
+def test_me_gives_the_email_or_null_when_the_account_has_none(customer_client, customer, email):
+    customer.email = email
+    customer.save(update_fields=["email"])
+    me = customer_client.get("/api/auth/me").json()
+    assert me == {"username": customer.username, "email": email or None, "is_staff": False}
+
+
 def test_token_endpoint_errors(api_client, customer):
     missing = api_client.post("/api/auth/token", {"username": customer.username}, format="json")
     assert missing.status_code == 400 and "password" in missing.json()["fields"]

@@ -156,6 +156,46 @@ def test_headers_the_server_reads_and_sends_are_declared(schema):
                 assert "Retry-After" in operation["responses"][status]["headers"]
 
 
+def test_the_idempotency_key_is_declared_as_the_server_checks_it(schema, customer_client, demo_catalogue):
+    from orders.idempotency import KEY_PATTERN
+    from tests.orders.conftest import place
+
+    create = schema["paths"]["/api/orders/"]["post"]
+    key = next(parameter for parameter in create["parameters"] if parameter["name"] == "Idempotency-Key")
+    assert key["schema"]["pattern"] == KEY_PATTERN
+    for candidate, declared in [("a b-1", True), ("k" * 255, True), ("k" * 256, False), ("é", False), ("a\tb", False)]:
+        assert bool(re.fullmatch(key["schema"]["pattern"], candidate)) is declared
+        assert (place(customer_client, key=candidate).status_code == 201) is declared, candidate
+
+
+def test_decimal_inputs_need_a_digit_as_the_fields_do(schema):
+    patterns = {
+        node["pattern"]
+        for name, component in schema["components"]["schemas"].items()
+        if name.endswith("Request")
+        for node in walk(component)
+        if node.get("format") == "decimal" and "pattern" in node
+    }
+    assert patterns
+    for pattern in patterns:
+        assert [text for text in ["", "-", ".", "-.", "1e2", " 1"] if re.fullmatch(pattern, text)] == [], pattern
+        assert [text for text in ["5", "-5", "0.5", ".5", "5."] if not re.fullmatch(pattern, text)] == [], pattern
+
+
+def test_quantities_declare_the_servers_limit(schema, settings):
+    components = schema["components"]["schemas"]
+    inputs = [
+        "ConfigureInputRequest",
+        "QuoteCreateInputRequest",
+        "ConfigurationOrderInputRequest",
+        "SavedConfigurationInputRequest",
+    ]
+    quantities = [components[name]["properties"]["quantity"] for name in inputs]
+    assert [(quantity["minimum"], quantity["maximum"]) for quantity in quantities] == [
+        (1, settings.ATELIER_MAX_QUANTITY)
+    ] * len(inputs)
+
+
 def test_the_order_request_is_a_quote_or_a_configuration(schema):
     body = schema["paths"]["/api/orders/"]["post"]["requestBody"]
     assert body["required"] is True
