@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "configurator.plumbing.filters.StrictSearchFilter",
         "configurator.plumbing.filters.StrictOrderingFilter",
     ],
     "EXCEPTION_HANDLER": "configurator.plumbing.handler.exception_handler",

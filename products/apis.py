@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from configurator.plumbing.authentication import authenticated_user
+from configurator.plumbing.filters import query_flag
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.parsers import JSONParser, body_too_large, check_structure, declared_length
 from configurator.plumbing.rendering import BoundListMixin
@@ -64,7 +65,8 @@ _STAFF_ONLY_OPTION_FIELDS = ("cost_delta", "labour_minutes")
 VERSION_PARAMETER = OpenApiParameter(
     "version",
     str,
-    description="Staff: a version number or `draft`; default: the published version.",
+    description="Staff: a version number or `draft`; `current` or left out: the published version.",
+    pattern=r"^(\d+|draft|current)$",
 )
 
 
@@ -164,7 +166,7 @@ class ProductDetailApi(APIView):
     def get(self, request: Request, code: str) -> HttpResponseBase:
         staff = is_staff(request)
         asked = request.query_params.get("version")
-        if not staff and asked in (None, "", "current"):
+        if not staff and asked in (None, "current"):
             published = published_version_get(code=code)
             if published is not None:
                 return rendered_json(request, storefront_page(published=published, render=_customer_page))
@@ -241,7 +243,7 @@ class ProductImportApi(APIView):
         f"`file`), up to {IMPORT_MAX_BYTES // (1024 * 1024)} MB either way; larger is a 413.",
     )
     def post(self, request: Request) -> Response:
-        publish = request.query_params.get("publish", "").lower() in ("1", "true", "yes")
+        publish = query_flag(request, "publish")
         if request.content_type.startswith("multipart/"):
             document = self.read_upload(request.data)
         else:
@@ -327,7 +329,10 @@ class ProductExportApi(APIView):
         operation_id="products_export",
         parameters=[
             OpenApiParameter(
-                "version", str, description="A version number; default: the draft.", pattern=r"^(\d+|draft)$"
+                "version",
+                str,
+                description="A version number, `draft` or `current` (the published one); default: the draft.",
+                pattern=r"^(\d+|draft|current)$",
             )
         ],
         responses={
@@ -341,7 +346,7 @@ class ProductExportApi(APIView):
     )
     def get(self, request: Request, code: str) -> Response:
         product = product_get(code=code, staff=True)
-        requested = request.query_params.get("version") or "draft"
+        requested = request.query_params.get("version", "draft")
         version = product_version_get(product=product, version=requested, staff=True)
         return Response(product_document(product=product, version=version))
 

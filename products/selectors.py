@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 
-from configurator.plumbing.errors import ErrorCode, NotFoundError
+from configurator.plumbing.errors import ErrorCode, FieldErrorCode, InvalidInputError, NotFoundError
 from configurator.plumbing.memo import SizedLru
 
 from .compilation import compiles_inline, version_compile_request
@@ -146,8 +146,15 @@ def published_model_source(published: PublishedVersion) -> tuple[Product, ModelS
 
 
 def product_version_get(*, product: Product, version: str | None, staff: bool) -> ProductVersion | None:
-    """The version a request names: the current one by default; staff may name a number."""
-    if version in (None, "", "current"):
+    """The version a request names (``?version=``): the current one when it names none; staff may
+    name a number or ``draft``. An empty ``?version=`` is a 400, never silently the current one."""
+    if version == "":
+        raise InvalidInputError.for_field(
+            "version",
+            "Use a version number, `draft` or `current`, or leave the parameter out.",
+            field_code=FieldErrorCode.BLANK,
+        )
+    if version in (None, "current"):
         if product.current_version is None:
             raise NotFoundError(f"{product.code} has no published version yet.", code=ErrorCode.NOT_PUBLISHED)
         return product.current_version

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -21,6 +21,7 @@ from configurator.plumbing.rendering import bound_serializer
 from configurator.plumbing.responses import rendered_json
 from manufacturing.footprint import FootprintComparison
 from manufacturing.loading import factory_spec_current
+from products.apis import VERSION_PARAMETER
 from products.models import Product
 from products.runtime import configurator_get
 from products.selectors import (
@@ -39,13 +40,6 @@ from .services import (
     configuration_answer,
     configuration_answer_remembered,
     value_explanation,
-)
-
-VERSION_PARAMETER = OpenApiParameter(
-    "version",
-    str,
-    description="Staff: a version number or `draft`; default: the published version.",
-    pattern=r"^(\d+|draft|current)$",
 )
 
 

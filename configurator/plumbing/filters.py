@@ -12,21 +12,34 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+#: The spellings of yes and no in a query.
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_flag(request: Request, name: str) -> bool:
+    """A yes/no query parameter outside a filter set: false when left out; empty or any other
+    spelling is a 400, never false."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    try:
+        return _FLAGS[raw.lower()]
+    except KeyError:
+        raise ValidationError({name: ["Use true or false, or leave the parameter out."]}) from None
+
 
 class StrictBooleanField(forms.Field):
-    _VALUES = {"true": True, "1": True, "false": False, "0": False}
-
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
         if isinstance(value, bool):
             return value
         try:
-            return self._VALUES[str(value).lower()]
+            return _FLAGS[str(value).lower()]
         except KeyError:
             raise forms.ValidationError("Use true or false.", code="invalid") from None
 
@@ -56,6 +69,17 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class StrictSearchFilter(SearchFilter):
+    """DRF's search, with a term it refuses (a null character) named by its parameter instead of
+    as an error of no field."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from None
 
 
 class StrictOrderingFilter(OrderingFilter):

@@ -85,6 +85,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         }
 
 
+_NO_CURSOR = pagination.Cursor(offset=0, reverse=False, position=None)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Stable pages over large, growing lists: newest first."""
 
@@ -104,6 +107,10 @@ class CursorPagination(pagination.CursorPagination):
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
             raise self._foreign_cursor() from None
+        if cursor == _NO_CURSOR:
+            # What an empty ``?cursor=`` (or text that decodes to nothing) reads as: DRF would serve
+            # the first page; no link this list gives out is empty (each turns back or has a position).
+            raise self._foreign_cursor()
         if cursor is None or cursor.position is None:
             return cursor
         # The position is an instant this list wrote in UTC; a crafted one may carry any text or an

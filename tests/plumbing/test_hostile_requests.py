@@ -182,3 +182,70 @@ def test_a_valid_ordering_still_orders(api_client, demo_catalogue):
         "custom-shirt",
         "city-bike",
     ]
+
+
+@pytest.mark.parametrize("cursor", ["", "%00", "!!!!"])
+def test_a_cursor_that_reads_as_nothing_is_a_400_never_the_first_page(customer_client, demo_catalogue, cursor):
+    place(customer_client)
+    body = assert_error(customer_client.get(f"/api/orders/?cursor={cursor}"), 400, "invalid")
+    assert list(body["fields"]) == ["cursor"]
+
+
+def test_every_cursor_a_list_gives_out_is_read_back(customer_client, demo_catalogue):
+    placed = [place(customer_client).json()["id"] for _ in range(5)]
+    newest_first = placed[::-1]
+    pages, cursor = [], None
+    while True:
+        query = "page_size=2" + (f"&cursor={cursor}" if cursor else "")
+        page = customer_client.get(f"/api/orders/?{query}").json()
+        pages.append([item["id"] for item in page["results"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sum(pages, []) == newest_first
+    back, cursor = [], page["previous_cursor"]
+    while cursor is not None:
+        page = customer_client.get(f"/api/orders/?page_size=2&cursor={cursor}").json()
+        back.append([item["id"] for item in page["results"]])
+        cursor = page["previous_cursor"]
+    assert back == pages[-2::-1]
+
+
+@pytest.mark.parametrize("url", ["/api/products/?search=%00", "/api/quotes/?search=a%00b"])
+def test_a_null_character_in_a_search_is_a_400_naming_search(customer_client, demo_catalogue, url):
+    body = assert_error(customer_client.get(url), 400, "invalid")
+    assert list(body["fields"]) == ["search"]
+
+
+@pytest.mark.parametrize("as_staff", [False, True])
+def test_an_empty_version_is_a_400_never_the_published_one(api_client, staff_client, demo_catalogue, as_staff):
+    client = staff_client if as_staff else api_client
+    requests = [
+        client.get("/api/products/city-bike/?version="),
+        client.post(f"{CONFIGURE}?version=", {"selections": {}}, format="json"),
+        client.post(f"{EXPLAIN}?version=", {"option_set": "frame", "value": "carbon"}, format="json"),
+    ]
+    if as_staff:
+        requests.append(client.get("/api/products/city-bike/export?version="))
+    for response in requests:
+        body = assert_error(response, 400, "invalid")
+        assert list(body["fields"]) == ["version"]
+        assert body["fields"]["version"][0]["code"] == "blank"
+
+
+def test_export_reads_current_as_the_published_version(staff_client, demo_catalogue):
+    current = staff_client.get("/api/products/city-bike/export?version=current")
+    numbered = staff_client.get("/api/products/city-bike/export?version=1")
+    assert current.status_code == 200
+    assert current.json() == numbered.json()
+
+
+@pytest.mark.parametrize("publish", ["", "maybe", "null", "yes"])
+def test_a_publish_flag_other_than_true_or_false_is_a_400(staff_client, demo_catalogue, publish):
+    from products.models import Product
+
+    document = staff_client.get("/api/products/city-bike/export").json()
+    response = staff_client.post(f"/api/products/import?publish={publish}", document, format="json")
+    body = assert_error(response, 400, "invalid")
+    assert list(body["fields"]) == ["publish"]
+    assert Product.objects.get(code="city-bike").versions.count() == 1
