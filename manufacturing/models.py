@@ -130,6 +130,8 @@ class BatchState(models.TextChoices):
     RELEASED = "released", "Released"
     IN_PRODUCTION = "in_production", "In production"
     DONE = "done", "Done"
+    #: Every order of it was cancelled before it was made: nothing of it will run.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Batch(models.Model):

@@ -488,6 +488,10 @@ def _lot_start(
                 state=BatchState.IN_PRODUCTION
             )
         _send_finish(work_item_id=states[WorkItemState.RUNNING][0], due_at=due_at, queue=work_centre.queue)
+    elif lead.job.batch_id:
+        # A batch moves with all its jobs: a lot with nothing to run is a batch whose every order
+        # was cancelled, which would otherwise stay released (or in production) for good.
+        Batch.objects.filter(pk=lead.job.batch_id).update(state=BatchState.CANCELLED, done_at=now)
 
 
 def _send_finish(*, work_item_id: int, due_at: datetime, queue: str) -> None:

@@ -243,6 +243,48 @@ def test_an_order_cancelled_in_production_takes_no_further_step(running_factory,
     assert not WorkItem.objects.filter(state__in=[WorkItemState.WAITING, WorkItemState.RUNNING]).exists()
 
 
+@pytest.mark.parametrize("cancelled_when", ["forming", "in production"])
+def test_a_batch_whose_every_order_is_cancelled_ends_cancelled(
+    running_factory, customer, staff, settings, cancelled_when
+):
+    from orders.services import order_cancel
+
+    BatchPolicy.objects.update(size_limit=2)
+    settings.ATELIER_SIM_TIME_SCALE = 60  # the window closes only when the test says so
+    orders = [
+        queued_order(customer, selections=BATCH_GREEN) for _ in range(2 if cancelled_when != "forming" else 1)
+    ]
+    for order in orders:
+        job_start(order_id=order.pk)
+    batch = Batch.objects.get()
+    assert batch.state == ("forming" if cancelled_when == "forming" else "in_production")
+    for order in orders:
+        order_cancel(actor=staff, order=Order.objects.get(pk=order.pk), reason="Changed their mind")
+    if cancelled_when == "forming":
+        assert batches_release_due(now=batch.window_closes_at + timedelta(seconds=1)) == 1
+    settings.ATELIER_SIM_TIME_SCALE = 0
+    WorkItem.objects.update(due_at=timezone.now())
+    run_factory()
+    batch.refresh_from_db()
+    assert (batch.state, batch.done_at is not None) == ("cancelled", True)
+    assert not WorkItem.objects.filter(state__in=[WorkItemState.WAITING, WorkItemState.RUNNING]).exists()
+    assert [timeline(order)[-1] for order in orders] == [("cancelled", "cancelled")] * len(orders)
+
+
+def test_a_batch_with_one_order_cancelled_is_made_for_the_others(running_factory, customer, staff):
+    from orders.services import order_cancel
+
+    BatchPolicy.objects.update(size_limit=2)
+    kept, cancelled = (queued_order(customer, selections=BATCH_GREEN) for _ in range(2))
+    job_start(order_id=kept.pk)
+    job_start(order_id=cancelled.pk)
+    order_cancel(actor=staff, order=Order.objects.get(pk=cancelled.pk), reason="Changed their mind")
+    run_factory()
+    kept.refresh_from_db()
+    assert (kept.status, Batch.objects.get().state) == ("completed", "done")
+    assert timeline(cancelled)[-1] == ("cancelled", "cancelled")
+
+
 def test_the_wake_sends_a_lost_finish_again_once_per_redrive_interval(running_factory, customer, monkeypatch):
     sent: list = []
     monkeypatch.setattr(
