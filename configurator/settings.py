@@ -329,6 +329,10 @@ ATELIER_PRECOMPUTE_INLINE_BYTES = env_int("ATELIER_PRECOMPUTE_INLINE_BYTES", 64 
 ATELIER_PRECOMPUTE_STUCK_SECONDS = env_int("ATELIER_PRECOMPUTE_STUCK_SECONDS", 3600)
 #: The most units one configuration, quote or order may be for.
 ATELIER_MAX_QUANTITY = env_int("ATELIER_MAX_QUANTITY", 10_000)
+#: Whether webhooks may be delivered to addresses that are not public (loopback, private networks,
+#: link-local ones such as a cloud's metadata service): on for a local run, off in production
+#: unless the receivers live inside your network.
+ATELIER_WEBHOOK_PRIVATE_ADDRESSES = env_bool("ATELIER_WEBHOOK_PRIVATE_ADDRESSES", DEBUG)
 #: Seconds before the outbox sends an unsent message again (doubling up to 10 minutes).
 ATELIER_OUTBOX_RETRY_SECONDS = env_int("ATELIER_OUTBOX_RETRY_SECONDS", 5)
 #: ``background``: a thread of each process publishes committed outbox messages, so that no request

@@ -2,14 +2,23 @@
 deliveries are tried again with backoff through the outbox, and every attempt is logged.
 
 The receiver checks ``X-Atelier-Signature: t=<unix time>,v1=<hex>`` where
-``v1 = HMAC-SHA256(secret, "<t>.<body>")``, and may refuse old timestamps to stop replays."""
+``v1 = HMAC-SHA256(secret, "<t>.<body>")``, and may refuse old timestamps to stop replays.
+
+A delivery goes only where its URL says: redirects are not followed, and unless
+``ATELIER_WEBHOOK_PRIVATE_ADDRESSES`` is on (the default with DEBUG), a connection that reaches an
+address that is not public (loopback, private, link-local such as a cloud's metadata service) is
+closed before anything is sent. The address checked is the one connected to, so a name that
+resolves to a public address when saved and to a private one later is refused too."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +26,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -81,6 +91,55 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+class DestinationRefused(ConnectionError):
+    """A webhook's connection reached an address deliveries may not go to."""
+
+
+def _destination_check(sock: socket.socket) -> None:
+    if settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES:
+        return
+    address = ipaddress.ip_address(sock.getpeername()[0])
+    if not address.is_global:
+        sock.close()
+        raise DestinationRefused(
+            f"{address} is not a public address; set ATELIER_WEBHOOK_PRIVATE_ADDRESSES to deliver "
+            "inside your network"
+        )
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """Checks the address it connected to before anything else goes over the connection (for
+    HTTPS, before the TLS handshake: :class:`_CheckedHTTPSConnection` reaches it through ``super``)."""
+
+    def connect(self) -> None:
+        super().connect()
+        _destination_check(self.sock)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection, _CheckedHTTPConnection):
+    pass
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the failure it is for a delivery (``HTTP 302 ...``)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_CheckedHTTPHandler, _CheckedHTTPSHandler, _NoRedirects)
+
+
 def _post(delivery: WebhookDelivery) -> int:
     if not delivery.webhook.url.lower().startswith(("http://", "https://")):
         raise urllib.error.URLError("only http and https URLs are delivered to")
@@ -97,7 +156,7 @@ def _post(delivery: WebhookDelivery) -> int:
             "X-Atelier-Signature": signature(delivery.webhook.secret, int(time.time()), body),
         },
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+    with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
         return response.status
 
 

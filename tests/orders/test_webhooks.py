@@ -27,14 +27,20 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.status = 200
+        #: Answer 302 to this URL instead.
+        self.redirect_to = ""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
+                self.send_response(302 if receiver.redirect_to else receiver.status)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.end_headers()
+
+            do_GET = do_POST
 
             def log_message(self, *args) -> None:
                 pass
@@ -139,3 +145,122 @@ def test_a_delivered_event_is_not_sent_twice(customer_client, demo_catalogue, re
     webhook_deliver(message_id=message.id, **message.kwargs)
     webhook_deliver(message_id=message.id, **message.kwargs)
     assert len(receiver.requests) == 1
+
+
+def _first_delivery() -> WebhookDelivery:
+    message = OutboxMessage.objects.get(task="orders.deliver_webhook")
+    return webhook_deliver(message_id=message.id, **message.kwargs)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_private_address_is_refused_before_anything_is_sent(
+    customer_client, demo_catalogue, receiver, settings, host
+):
+    settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES = False
+    Webhook.objects.create(url=receiver.url.replace("127.0.0.1", host), event_types=["placed"])
+    place(customer_client)
+    delivery = _first_delivery()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 1, None)
+    assert "is not a public address" in delivery.last_error
+    assert receiver.requests == []
+
+
+def test_a_redirect_is_a_failed_attempt_never_followed(customer_client, demo_catalogue, receiver):
+    elsewhere = Receiver()
+    try:
+        receiver.redirect_to = elsewhere.url
+        Webhook.objects.create(url=receiver.url, event_types=["placed"])
+        place(customer_client)
+        delivery = _first_delivery()
+    finally:
+        elsewhere.close()
+    assert (delivery.status, delivery.response_status) == ("pending", 302)
+    assert (len(receiver.requests), elsewhere.requests) == (1, [])
+
+
+@pytest.mark.parametrize(
+    ("peer", "refused"),
+    [
+        (("93.184.216.34", 443), False),
+        (("2606:2800:220:1:248:1893:25c8:1946", 443, 0, 0), False),
+        (("10.1.2.3", 80), True),
+        (("169.254.169.254", 80), True),
+        (("::1", 80, 0, 0), True),
+        (("::ffff:192.168.0.1", 80, 0, 0), True),
+        (("fe80::1%1", 80, 0, 1), True),
+    ],
+)
+def test_only_public_addresses_are_delivered_to(settings, peer, refused):
+    from orders.webhooks import DestinationRefused, _destination_check
+
+    class Socket:
+        closed = False
+
+        def getpeername(self):
+            return peer
+
+        def close(self):
+            self.closed = True
+
+    settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES = False
+    sock = Socket()
+    if refused:
+        with pytest.raises(DestinationRefused):
+            _destination_check(sock)
+    else:
+        _destination_check(sock)
+    assert sock.closed is refused
+    settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES = True
+    _destination_check(Socket())
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """A TLS server on localhost with a self-signed certificate: counts the handshakes it completes."""
+    import socket
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    handshakes: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(connection, server_side=True):
+                    handshakes.append(1)
+            except (ssl.SSLError, OSError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/hooks", handshakes
+    listener.close()
+
+
+def test_https_is_refused_before_its_handshake_and_verifies_certificates(
+    customer_client, demo_catalogue, tls_receiver, settings
+):
+    url, handshakes = tls_receiver
+    Webhook.objects.create(url=url, event_types=["placed"])
+    place(customer_client)
+    settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES = False
+    refused = _first_delivery()
+    assert "is not a public address" in refused.last_error
+    assert handshakes == []
+    settings.ATELIER_WEBHOOK_PRIVATE_ADDRESSES = True
+    message = OutboxMessage.objects.get(task="orders.deliver_webhook")
+    untrusted = webhook_deliver(message_id=message.id, **message.kwargs)
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.last_error
+    assert untrusted.attempts == 2
