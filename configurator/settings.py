@@ -279,6 +279,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("ATELIER_OUTBOX_SWEEP_SECONDS", 10.0),
     },
     "purge-idempotency-keys": {"task": "orders.purge_idempotency_keys", "schedule": 3600.0},
+    "purge-outbox": {"task": "orders.purge_outbox", "schedule": 3600.0},
     "purge-throttle-counters": {"task": "throttling.purge_counters", "schedule": 3600.0},
     "sweep-compilations": {"task": "products.sweep_compilations", "schedule": 30.0},
     "wake-factory": {
@@ -333,6 +334,8 @@ ATELIER_MAX_QUANTITY = env_int("ATELIER_MAX_QUANTITY", 10_000)
 #: link-local ones such as a cloud's metadata service): on for a local run, off in production
 #: unless the receivers live inside your network.
 ATELIER_WEBHOOK_PRIVATE_ADDRESSES = env_bool("ATELIER_WEBHOOK_PRIVATE_ADDRESSES", DEBUG)
+#: Days an acknowledged outbox message is kept (for diagnosis) before the hourly purge deletes it.
+ATELIER_OUTBOX_RETENTION_DAYS = env_int("ATELIER_OUTBOX_RETENTION_DAYS", 7)
 #: Seconds before the outbox sends an unsent message again (doubling up to 10 minutes).
 ATELIER_OUTBOX_RETRY_SECONDS = env_int("ATELIER_OUTBOX_RETRY_SECONDS", 5)
 #: ``background``: a thread of each process publishes committed outbox messages, so that no request

@@ -192,6 +192,22 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     return outbox_relay(message_ids=ids) if ids else 0
 
 
+#: Acknowledged messages deleted per statement by :func:`outbox_purge`: short transactions.
+PURGE_BATCH_SIZE = 5_000
+
+
+def outbox_purge(*, now: datetime | None = None) -> int:
+    """Delete messages acknowledged more than ``ATELIER_OUTBOX_RETENTION_DAYS`` ago (their work is
+    done and recorded by its own rows: the order's events, the delivery log), a batch per
+    statement; unacknowledged ones are never deleted. Answers how many went."""
+    before = (now or timezone.now()) - timedelta(days=settings.ATELIER_OUTBOX_RETENTION_DAYS)
+    done = OutboxMessage.objects.filter(acknowledged_at__lt=before)
+    purged = 0
+    while batch := list(done.values_list("pk", flat=True)[:PURGE_BATCH_SIZE]):
+        purged += OutboxMessage.objects.filter(pk__in=batch).delete()[0]
+    return purged
+
+
 def outbox_acknowledge(*, message_id: uuid.UUID | str | None) -> None:
     """Mark a message done; call it in the transaction of the task's own change."""
     if message_id is None:

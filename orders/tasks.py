@@ -7,7 +7,7 @@ import logging
 from configurator.plumbing.task import atelier_task
 
 from .idempotency import idempotency_purge
-from .outbox import outbox_sweep
+from .outbox import outbox_purge, outbox_sweep
 from .webhooks import webhook_deliver
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,11 @@ def sweep_outbox_task() -> int:
     if sent:
         logger.info("Outbox sweeper sent %s message(s) again", sent)
     return sent
+
+
+@atelier_task(name="orders.purge_outbox")
+def purge_outbox_task() -> int:
+    return outbox_purge()
 
 
 @atelier_task(name="orders.purge_idempotency_keys")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from configurator.plumbing.errors import InvalidTransitionError
 from orders import events
 from orders.models import Order, OrderEvent, OutboxMessage, Quote
-from orders.outbox import outbox_sweep
+from orders.outbox import outbox_purge, outbox_sweep
 from orders.services import order_route, order_transition
 from orders.states import ALLOWED, OrderStatus
 from products.services import product_import
@@ -76,6 +76,23 @@ def test_the_sweeper_sends_again_what_was_not_acknowledged(
     later = timezone.now() + timedelta(seconds=settings.ATELIER_OUTBOX_ACK_TIMEOUT_SECONDS + 1)
     assert outbox_sweep(now=later) == 1
     assert OutboxMessage.objects.get(pk=first.pk).attempts == 2
+
+
+def test_the_purge_deletes_only_messages_acknowledged_before_the_retention(
+    customer_client, demo_catalogue, published, settings, monkeypatch
+):
+    monkeypatch.setattr("orders.outbox.PURGE_BATCH_SIZE", 2)
+    settings.ATELIER_OUTBOX_RETENTION_DAYS = 7
+    for _ in range(5):
+        place(customer_client)
+    old, older, oldest, recent, pending = OutboxMessage.objects.order_by("created_at")
+    now = timezone.now()
+    for message, days in [(old, 8), (older, 9), (oldest, 30), (recent, 6)]:
+        OutboxMessage.objects.filter(pk=message.pk).update(acknowledged_at=now - timedelta(days=days))
+    OutboxMessage.objects.filter(pk=pending.pk).update(created_at=now - timedelta(days=60))
+    assert outbox_purge(now=now) == 3
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
+    assert outbox_purge(now=now) == 0
 
 
 def test_routing_queues_the_order_once_and_acknowledges(customer_client, demo_catalogue):

@@ -132,3 +132,12 @@ def test_unknown_errors_become_a_logged_500_with_the_same_body(caplog):
         "fields": {},
     }
     assert "Unhandled error" in caplog.text
+
+
+def test_every_periodic_task_is_a_registered_task():
+    from configurator.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "orders.purge_outbox" in scheduled
+    assert scheduled - set(app.tasks) == set()
