@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import AtelierError, ErrorCode, TooManyRequestsError
+from configurator.plumbing.fields import TypedInput
 from configurator.plumbing.openapi import error_responses
 
 from .services import user_token, user_token_revoke
@@ -25,7 +26,7 @@ class InvalidCredentialsError(AtelierError):
     default_message = "The username or password is not correct."
 
 
-class CredentialsInput(serializers.Serializer):
+class CredentialsInput(TypedInput):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from accounts.models import User
 from configurator.configure.serializers import PriceOutput, ProductionOutput, SelectionsField
 from configurator.engine.money import format_money
-from configurator.plumbing.fields import DecimalStringField, QuantityField
+from configurator.plumbing.fields import DecimalStringField, QuantityField, TypedInput
 from configurator.plumbing.rendering import bound_serializer
 from manufacturing.loading import factory_spec_current
 from manufacturing.serializers import OrderTrackingOutput
@@ -78,7 +78,7 @@ class QuoteOutput(serializers.ModelSerializer):
         return quote.is_expired(self.context.get("now"))
 
 
-class QuoteCreateInput(serializers.Serializer):
+class QuoteCreateInput(TypedInput):
     product = serializers.SlugField(help_text="The product code.")
     selections = SelectionsField()
     quantity = QuantityField()
@@ -119,7 +119,7 @@ class AddressField(serializers.CharField):
         return unicodedata.normalize("NFC", super().to_internal_value(data))
 
 
-class ShippingInput(serializers.Serializer):
+class ShippingInput(TypedInput):
     name = AddressField(max_length=200)
     line1 = AddressField(max_length=200)
     line2 = AddressField(max_length=200, required=False, allow_blank=True, default="")
@@ -283,7 +283,7 @@ def order_output_data(order: Order, *, context: dict[str, Any]) -> dict[str, Any
     return bound_serializer(OrderOutput, context=context).to_representation(order)
 
 
-class OrderCancelInput(serializers.Serializer):
+class OrderCancelInput(TypedInput):
     reason = serializers.CharField(
         max_length=1000, required=False, allow_blank=True, default="", help_text="Required for staff."
     )

@@ -19,6 +19,7 @@ from configurator.engine.model import Kind, ProductModel
 from configurator.engine.pricing import validate_price_model
 from configurator.engine.validation import validate_model
 from configurator.plumbing.errors import ErrorCode, FieldErrors, InvalidInputError, field_error
+from configurator.plumbing.fields import TypedInput
 from configurator.plumbing.handler import field_errors
 
 from .choices import BreakMode, Currency, CustomizationLevel, OptionSetKind
@@ -72,8 +73,9 @@ def plain_number(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, so that a typo in an import is an error, not silence."""
+class StrictSerializer(TypedInput):
+    """Refuses keys it does not know, so that a typo in an import is an error, not silence (and,
+    as every input, values of another JSON type than the schema declares)."""
 
     unknown_field_message = "Unknown field."
 

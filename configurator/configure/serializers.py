@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
-from configurator.plumbing.fields import DecimalStringField, QuantityField
+from configurator.plumbing.fields import DecimalStringField, QuantityField, TypedInput
 from manufacturing.serializers import FootprintComparisonOutput
 from products.choices import BreakMode, Currency, CustomizationLevel, OptionSetKind, ProductionMode
 
@@ -362,7 +362,7 @@ def configure_output_data(answer: Mapping[str, Any], *, staff: bool) -> dict[str
     return serializer.to_representation(answer)
 
 
-class ConfigureInput(serializers.Serializer):
+class ConfigureInput(TypedInput):
     selections = SelectionsField(default=dict)
     quantity = QuantityField()
     explain = serializers.BooleanField(
@@ -374,7 +374,7 @@ class ConfigureInput(serializers.Serializer):
     )
 
 
-class ExplainInput(serializers.Serializer):
+class ExplainInput(TypedInput):
     selections = SelectionsField(default=dict)
     option_set = serializers.CharField(help_text="The option set of the value to explain.")
     value = SelectionValueField(help_text="An option code, a number, or true/false.")

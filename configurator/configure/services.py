@@ -279,7 +279,7 @@ shared_answers_breaker = Breaker(
 
 
 def _shared_key(key: bytes) -> str:
-    return f"configure:1:{key.hex()}"
+    return f"configure:2:{key.hex()}"
 
 
 def _shared_answer_get(key: bytes) -> _CachedAnswer | None:

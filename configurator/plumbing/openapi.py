@@ -9,6 +9,7 @@ open to anonymous callers have no security requirement."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
@@ -110,27 +111,47 @@ def _nullable_to_type_list(schema: Any) -> None:
 _LAX_DECIMAL = re.compile(r"\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$")
 
 
-def _decimal_pattern(pattern: str) -> str:
+def _decimal_pattern(pattern: str, *, nullable: bool) -> str:
     r"""A decimal field's pattern that needs a digit, as the field does: ``^-?\d{0,10}(?:\.\d{0,2})?$``
-    becomes ``^-?(?:\d{1,10}(?:\.\d{0,2})?|\.\d{1,2})$``; any other pattern is kept."""
+    becomes ``^-?(?:\d{1,10}(?:\.\d{0,2})?|\.\d{1,2})$``; a nullable field also reads "" (as null),
+    so its pattern admits it too. Any other pattern is kept."""
     lax = _LAX_DECIMAL.fullmatch(pattern)
     if lax is None:
         return pattern
     whole, places = lax.groups()
     if places == "0":
-        return rf"^-?\d{{1,{whole}}}$"
-    return rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+        number = rf"-?\d{{1,{whole}}}"
+    else:
+        number = rf"-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
+    return f"^(?:{number})?$" if nullable else f"^{number}$"
 
 
 def _strict_decimal_patterns(schema: Any) -> None:
+    """Runs after :func:`_nullable_to_type_list`: a nullable field's type lists "null"."""
+    for node in _nodes(schema):
+        if isinstance(node.get("pattern"), str):
+            kind = node.get("type")
+            nullable = isinstance(kind, list) and "null" in kind
+            node["pattern"] = _decimal_pattern(node["pattern"], nullable=nullable)
+
+
+def _decimal_inputs_take_numbers(schema: Any) -> None:
+    """A decimal the server reads (DRF's field) may also be sent as a JSON number, as
+    docs/product-format.md says: its type admits one (the pattern constrains strings only)."""
+    for node in _nodes(schema):
+        kind = node.get("type")
+        if node.get("format") == "decimal" and kind in ("string", ["string", "null"]):
+            node["type"] = ["string", "number", *(["null"] if isinstance(kind, list) else [])]
+
+
+def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
     if isinstance(schema, dict):
-        if isinstance(schema.get("pattern"), str):
-            schema["pattern"] = _decimal_pattern(schema["pattern"])
+        yield schema
         for value in schema.values():
-            _strict_decimal_patterns(value)
+            yield from _nodes(value)
     elif isinstance(schema, list):
         for item in schema:
-            _strict_decimal_patterns(item)
+            yield from _nodes(item)
 
 
 def _is_response_object(name: str, schema: dict[str, Any]) -> bool:
@@ -145,6 +166,8 @@ def strict_openapi_3_1(result: dict[str, Any], generator: Any, request: Any, pub
     for name, schema in schemas.items():
         if _is_response_object(name, schema):
             schema.setdefault("additionalProperties", False)
+        if name.endswith("Request"):
+            _decimal_inputs_take_numbers(schema)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from configurator.configure.serializers import SelectionsField
 from configurator.plumbing.authentication import authenticated_user
-from configurator.plumbing.fields import QuantityField
+from configurator.plumbing.fields import QuantityField, TypedInput
 from configurator.plumbing.openapi import error_responses
 from configurator.plumbing.rendering import BoundListMixin
 from products.models import Product
@@ -55,7 +55,7 @@ class SavedConfigurationOutput(serializers.ModelSerializer):
         return f"{reverse('product-page', args=[saved.product.code])}?{query}"
 
 
-class SavedConfigurationInput(serializers.Serializer):
+class SavedConfigurationInput(TypedInput):
     product = serializers.SlugField(help_text="The product code.")
     name = serializers.CharField(max_length=100)
     selections = SelectionsField(help_text="The choices so far; they may be incomplete.")

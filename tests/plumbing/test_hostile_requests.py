@@ -253,3 +253,71 @@ def test_a_publish_flag_other_than_true_or_false_is_a_400(staff_client, demo_cat
     body = assert_error(response, 400, "invalid")
     assert list(body["fields"]) == ["publish"]
     assert Product.objects.get(code="city-bike").versions.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (["active"], 0, "true or false"),
+        (["active"], "yes", "true or false"),
+        (["baseline", "lead_time_days"], "5", "a whole number"),
+        (["baseline", "lead_time_days"], 5.5, "a whole number"),
+        (["name"], 5, "a string"),
+        (["currency"], 1, "a string"),
+        (["baseline", "price"], True, "a number or a decimal string"),
+        (["option_sets", 0, "options", 0, "code"], 7, "a string"),
+    ],
+)
+def test_an_import_value_of_another_json_type_is_a_400_naming_it(
+    staff_client, demo_catalogue, path, value, expected
+):
+    document = staff_client.get("/api/products/city-bike/export").json()
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    body = assert_error(
+        staff_client.post("/api/products/import", document, format="json"), 400, "invalid_document"
+    )
+    dotted = "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in path).lstrip(".")
+    assert [error["code"] for error in body["fields"][dotted]] == ["wrong_type"]
+    assert body["fields"][dotted][0]["message"] == f"Expected {expected}."
+
+
+def test_an_import_takes_json_numbers_for_decimals_and_whole_floats_for_integers(
+    staff_client, demo_catalogue
+):
+    document = staff_client.get("/api/products/city-bike/export").json()
+    document["baseline"].update(price=949, unit_cost=430.5, lead_time_days=6.0)
+    response = staff_client.post("/api/products/import?publish=true", document, format="json")
+    assert response.status_code == 201, response.json()
+    baseline = staff_client.get("/api/products/city-bike/export?version=current").json()["baseline"]
+    assert baseline == {"price": "949.00", "unit_cost": "430.50", "lead_time_days": 6}
+
+
+def test_an_order_field_of_another_json_type_is_a_400_naming_it(customer_client, demo_catalogue):
+    response = customer_client.post(
+        "/api/orders/",
+        {"product": "city-bike", "selections": {}, "quantity": "2", "shipping": {}},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="typed-1",
+    )
+    body = assert_error(response, 400, "invalid")
+    assert body["fields"]["quantity"][0]["code"] == "wrong_type"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (CONFIGURE, {"selections": {}, "quantity": "2"}, "quantity"),
+        (CONFIGURE, {"selections": {}, "explain": 0}, "explain"),
+        (EXPLAIN, {"option_set": 5, "value": "carbon"}, "option_set"),
+        ("/api/quotes/", {"product": "city-bike", "selections": {}, "quantity": 1.5}, "quantity"),
+        ("/api/saved-configurations/", {"product": "city-bike", "name": 7, "selections": {}}, "name"),
+        ("/api/auth/token", {"username": 1, "password": "x"}, "username"),
+    ],
+)
+def test_every_json_input_refuses_values_of_another_type(customer_client, demo_catalogue, url, body, field):
+    response = customer_client.post(url, body, format="json")
+    fields = assert_error(response, 400, "invalid")["fields"]
+    assert [error["code"] for error in fields[field]] == ["wrong_type"]
