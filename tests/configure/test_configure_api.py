@@ -299,7 +299,7 @@ def test_explain_an_unknown_product_is_404(api_client, db):
         ({"selections": []}, "selections", None),
         ({"quantity": 0}, "quantity", "Ensure this value is greater than or equal to 1."),
         ({"quantity": 10_001}, "quantity", "At most 10000 units."),
-        ({"quantity": "many"}, "quantity", "A valid integer is required."),
+        ({"quantity": "many"}, "quantity", "Expected a whole number."),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api_client, demo_catalogue, body, field, message):
