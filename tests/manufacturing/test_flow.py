@@ -271,6 +271,33 @@ def test_a_batch_whose_every_order_is_cancelled_ends_cancelled(
     assert [timeline(order)[-1] for order in orders] == [("cancelled", "cancelled")] * len(orders)
 
 
+def test_the_migration_ends_batches_a_release_before_left_open(running_factory, customer, staff):
+    import importlib
+
+    from django.apps import apps
+
+    from orders.services import order_cancel
+
+    BatchPolicy.objects.update(size_limit=2)
+    cancelled = [queued_order(customer, selections=BATCH_GREEN) for _ in range(2)]
+    for order in cancelled:
+        job_start(order_id=order.pk)
+        order_cancel(actor=staff, order=Order.objects.get(pk=order.pk), reason="Changed their mind")
+    run_factory()
+    stranded = Batch.objects.get()
+    # As the factory left such a batch before this release.
+    Batch.objects.filter(pk=stranded.pk).update(state="released", done_at=None)
+    running = [queued_order(customer, selections={"frame": "steel"}) for _ in range(2)]
+    for order in running:
+        job_start(order_id=order.pk)
+    order_cancel(actor=staff, order=Order.objects.get(pk=running[0].pk), reason="Changed their mind")
+    making = Batch.objects.exclude(pk=stranded.pk).get()
+    migration = importlib.import_module("manufacturing.migrations.0004_batch_cancelled")
+    migration.cancel_batches_left_open(apps, None)
+    assert Batch.objects.get(pk=stranded.pk).state == "cancelled"
+    assert Batch.objects.get(pk=making.pk).state == "in_production"
+
+
 def test_a_batch_with_one_order_cancelled_is_made_for_the_others(running_factory, customer, staff):
     from orders.services import order_cancel
 
