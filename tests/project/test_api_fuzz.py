@@ -14,17 +14,20 @@ from configurator.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
-@pytest.fixture
-def catalogue_with_token(transactional_db):
+@pytest.fixture(params=["staff", "customer without an email"])
+def catalogue_with_token(request, transactional_db):
+    """The demo catalogue and a token of staff, or of a customer (who sees less, and whose account
+    may lack what staff's has)."""
     from rest_framework.authtoken.models import Token
 
     from products.demo import demo_documents
     from products.services import product_import
-    from tests.factories import StaffFactory
+    from tests.factories import StaffFactory, UserFactory
 
     for document in demo_documents():
         product_import(document=document, publish=True)
-    return Token.objects.create(user=StaffFactory()).key
+    user = StaffFactory() if request.param == "staff" else UserFactory(email="")
+    return Token.objects.create(user=user).key
 
 
 @schema.parametrize()
