@@ -1,10 +1,10 @@
-"""The project's URLs: the storefront, the admin, the API and its schema."""
+"""The project's URLs: the storefront, the admin, the API and its schema, and the health checks."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 
-from configurator.plumbing import error_views
+from configurator.plumbing import error_views, health
 from configurator.plumbing.schema import SchemaApi
 
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("configurator.storefront.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.liveness, name="healthz"),
+    path("readyz", health.readiness, name="readyz"),
     path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("accounts.api_urls")),

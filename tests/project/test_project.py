@@ -141,3 +141,48 @@ def test_every_periodic_task_is_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "orders.purge_outbox" in scheduled
     assert scheduled - set(app.tasks) == set()
+
+
+def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert "no-cache" in response["Cache-Control"]
+    assert client.post("/healthz").status_code == 405
+
+
+def test_readiness_asks_the_database_and_reports_the_cache(client, db):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok", "cache": "per process"}
+
+
+def test_readiness_is_503_while_the_database_fails(client, db, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refused(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refused)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "failing (OperationalError)"
+
+
+def test_readiness_reports_a_failing_shared_cache_and_stays_ready(client, db, settings, monkeypatch):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ""}}
+
+    def hung(*args, **kwargs):
+        raise TimeoutError("cache timed out")
+
+    monkeypatch.setattr("django.core.cache.backends.redis.RedisCache.get", hung)
+    response = client.get("/readyz")
+    assert (response.status_code, response.json()["cache"]) == (200, "failing (TimeoutError)")
+
+
+def test_health_checks_over_plain_http_are_not_redirected(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/").status_code == 301
