@@ -92,12 +92,17 @@ def _record_failure(version_id: int, reason: str) -> ProductVersion:
     return version
 
 
+def product_locked(*, product_id: int) -> Product:
+    """The product row, locked (no key) until the transaction ends. Read its current version after
+    this, by a statement of its own: joined into the locking statement, a row another transaction
+    changed meanwhile is rechecked by PostgreSQL (READ COMMITTED) against the version row the
+    statement first found, so a publish that waited for the lock saw the version before the one
+    just published and published the same draft again."""
+    return Product.objects.select_for_update(of=("self",), no_key=True).get(pk=product_id)
+
+
 def _make_current(version: ProductVersion) -> None:
-    product = (
-        Product.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("current_version")
-        .get(pk=version.product_id)
-    )
+    product = product_locked(product_id=version.product_id)
     current = product.current_version
     if current is None or current.number < version.number:
         product.current_version = version

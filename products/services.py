@@ -15,6 +15,7 @@ from configurator.plumbing.errors import ErrorCode, InvalidInputError
 from .compilation import (
     compiles_inline,
     precomputes_inline,
+    product_locked,
     version_compile_request,
     version_precompute,
     version_precompute_request,
@@ -132,11 +133,7 @@ def _create_pricing_rows(product: Product, pricing: dict[str, Any]) -> None:
 @transaction.atomic
 def product_publish(*, product: Product, actor: User | None = None) -> ProductVersion:
     """Freeze the draft into a new immutable version; publishing an unchanged draft is a no-op."""
-    product = (
-        Product.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("current_version")
-        .get(pk=product.pk)
-    )
+    product = product_locked(product_id=product.pk)
     draft = resolved_document(canonical_document(product_draft_data(product)))
     try:
         document, _ = validate_document(draft)

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from orders.models import Order, OutboxMessage, Quote
 from orders.services import order_route
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 from tests.orders.conftest import SHIPPING
 
@@ -32,28 +33,6 @@ def _no_throttle(monkeypatch):
 
     rates = {**api_settings.DEFAULT_THROTTLE_RATES, "orders": "100000/min"}
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
-
-
-def run_together(*actions) -> list:
-    """Run the callables at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index: int, action) -> None:
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as error:  # reported, not swallowed: the test asserts on it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, action)) for index, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def client_for(user) -> APIClient:
