@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -13,7 +15,7 @@ from configurator.plumbing.authentication import authenticated_user
 from configurator.plumbing.errors import InvalidInputError
 from products.analysis import analysis_for
 
-from .compilation import version_compile_request
+from .compilation import product_locked, version_compile_request
 from .documents import canonical_document, validate_document
 from .forms import CompatibilityTableForm, OptionSetForm, PriceRuleForm, RuleForm
 from .models import (
@@ -216,6 +218,22 @@ class OptionSetAdmin(admin.ModelAdmin):
             {"fields": ["price_delta", "cost_delta", "labour_minutes", "level"]},
         ),
     ]
+
+    # An option set and its options are part of their product's draft: the product is locked first
+    # (until the admin's transaction ends), as a publish does, so a publish never reads half a save.
+    # The product's own page locks it by saving the product row first.
+    def save_model(self, request: HttpRequest, obj: OptionSet, form: Any, change: bool) -> None:
+        product_locked(product_id=obj.product_id)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: OptionSet) -> None:
+        product_locked(product_id=obj.product_id)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OptionSet]) -> None:
+        for product_id in sorted(set(queryset.values_list("product_id", flat=True))):
+            product_locked(product_id=product_id)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ProductVersion)

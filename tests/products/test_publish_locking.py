@@ -43,3 +43,40 @@ def test_a_version_compiled_late_never_replaces_a_newer_current_one(settings):
     )
     assert not [result for result in results if isinstance(result, Exception)]
     assert Product.objects.get(pk=product.pk).current_version_id == third.pk
+
+
+def test_a_publish_waits_for_an_option_set_saved_in_the_admin():
+    """The admin saves an option set, then its options, in one transaction: a publish meanwhile
+    waits for it and publishes both, never the option set alone."""
+    import threading
+
+    from django.contrib import admin
+    from django.db import connections, transaction
+
+    from products.admin import OptionSetAdmin
+    from products.models import OptionSet
+
+    product = product_import(document=small_document(), publish=True)
+    option_set = OptionSet.objects.get(product=product, code="colour")
+    saving, published = threading.Event(), []
+
+    def publish() -> None:
+        saving.wait()
+        try:
+            published.append(product_publish(product=product))
+        finally:
+            connections.close_all()
+
+    publisher = threading.Thread(target=publish)
+    publisher.start()
+    with transaction.atomic():
+        option_set.name = "Glaze"
+        OptionSetAdmin(OptionSet, admin.site).save_model(None, option_set, None, True)
+        saving.set()
+        publisher.join(timeout=1)
+        assert publisher.is_alive(), "the publish went ahead while the admin's save was open"
+        option_set.options.filter(code="white").update(name="Snow white")
+    publisher.join(timeout=30)
+    colour = next(item for item in published[0].document["option_sets"] if item["code"] == "colour")
+    assert colour["name"] == "Glaze"
+    assert "Snow white" in [option["name"] for option in colour["options"]]
