@@ -228,3 +228,24 @@ def test_interactive_docs_load_nothing_from_another_site(client, db):
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources
     assert [source for source in sources if not source.startswith("/")] == []
+
+
+def test_every_input_serializer_checks_json_types(schema):
+    """An input serializer left on DRF's base class would read 1 as true and 7 as "7" again. (The
+    schema fixture has imported every API module, so every serializer class exists.)"""
+    from rest_framework import serializers
+
+    from configurator.plumbing.fields import TypedInput
+
+    def subclasses(cls: type) -> set[type]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(sub) for sub in found))
+
+    project = ("accounts.", "configurator.", "orders.", "products.", "manufacturing.")
+    inputs = {
+        cls
+        for cls in subclasses(serializers.Serializer)
+        if cls.__module__.startswith(project) and cls.__name__.endswith("Input")
+    }
+    assert len(inputs) >= 10
+    assert sorted(cls.__qualname__ for cls in inputs if not issubclass(cls, TypedInput)) == []
